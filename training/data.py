@@ -1,0 +1,127 @@
+"""LIDC multi-rater crops: loading, patient split and click simulation.
+
+Layout of the data folder (see ../shared/data/README.md): ``manifest.json`` lists
+``{patient, nodule, slices}``; ``<patient>/<nodule>-image.png`` stacks the nodule's
+128 x 128 slices vertically, ``<patient>/<nodule>-raters.png`` holds a bit field per
+pixel (bit r set where reader r marked the nodule).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+from PIL import Image
+
+CROP = 128
+READERS = 4
+
+
+@dataclass
+class SliceSet:
+    """All slices with at least one reader mark, as arrays.
+
+    images_SHW: uint8 grey values 0..255 as in the PNGs.
+    raters_SRHW: bool masks, one per reader (R = 4).
+    patients_S: patient id for each slice.
+    """
+
+    images_SHW: np.ndarray
+    raters_SRHW: np.ndarray
+    patients_S: List[str]
+
+    def __len__(self) -> int:
+        return len(self.patients_S)
+
+    def subset(self, indices: Sequence[int]) -> "SliceSet":
+        idx = np.asarray(indices, dtype=np.int64)
+        return SliceSet(self.images_SHW[idx], self.raters_SRHW[idx], [self.patients_S[i] for i in idx])
+
+
+def load_slices(data_dir: str, cache_path: str | None = None) -> SliceSet:
+    """Read every marked slice of the crops folder (cached as .npz when a path is given)."""
+    if cache_path and os.path.exists(cache_path):
+        z = np.load(cache_path, allow_pickle=False)
+        return SliceSet(z["images"], z["raters"], list(z["patients"]))
+    with open(os.path.join(data_dir, "manifest.json")) as f:
+        manifest = json.load(f)
+    images, raters, patients = [], [], []
+    for entry in manifest:
+        base = os.path.join(data_dir, entry["patient"], entry["nodule"])
+        img = np.asarray(Image.open(base + "-image.png").convert("L"))
+        bits = np.asarray(Image.open(base + "-raters.png").convert("L"))
+        n = entry["slices"]
+        if img.shape != (CROP * n, CROP):
+            raise ValueError(f"{base}-image.png: expected {CROP * n}x{CROP}, got {img.shape}")
+        for s in range(n):
+            b = bits[s * CROP:(s + 1) * CROP]
+            masks = np.stack([(b >> r) & 1 for r in range(READERS)]).astype(bool)
+            if not masks.any():
+                continue
+            images.append(img[s * CROP:(s + 1) * CROP])
+            raters.append(masks)
+            patients.append(entry["patient"])
+    out = SliceSet(np.stack(images), np.stack(raters), patients)
+    if cache_path:
+        os.makedirs(os.path.dirname(cache_path), exist_ok=True)
+        np.savez(cache_path, images=out.images_SHW, raters=out.raters_SRHW, patients=np.array(patients))
+    return out
+
+
+def split_patients(patients: Sequence[str], val_fraction: float, seed: int) -> Tuple[List[str], List[str]]:
+    """Deterministic patient-level split: sorted unique ids shuffled with ``seed``."""
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    unique = sorted(set(patients))
+    random.Random(seed).shuffle(unique)
+    n_val = max(1, round(len(unique) * val_fraction))
+    return sorted(unique[n_val:]), sorted(unique[:n_val])
+
+
+def disk_map(points: Sequence[Tuple[int, int]], radius_px: float, size: int = CROP) -> np.ndarray:
+    """Binary disks (float32 H x W) of ``radius_px`` around (row, col) points."""
+    out = np.zeros((size, size), np.float32)
+    if not points:
+        return out
+    rr, cc = np.mgrid[0:size, 0:size]
+    for (r, c) in points:
+        out[(rr - r) ** 2 + (cc - c) ** 2 <= radius_px ** 2] = 1.0
+    return out
+
+
+def _random_pixel(mask_HW: np.ndarray, rng: np.random.Generator) -> Tuple[int, int] | None:
+    rows, cols = np.nonzero(mask_HW)
+    if len(rows) == 0:
+        return None
+    i = rng.integers(len(rows))
+    return int(rows[i]), int(cols[i])
+
+
+def simulate_clicks(
+    raters_RHW: np.ndarray, target_HW: np.ndarray, rng: np.random.Generator, max_extra: int
+) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
+    """Clicks as SPA simulates them.
+
+    First click: a pixel every reader who marked the slice agrees is nodule (falls back to
+    the target when the readers share no pixel). Then 0..max_extra corrective clicks where
+    the target differs from the other readers' majority, i.e. where candidates drawn from
+    different readers disagree, labelled by the target.
+    """
+    marked = raters_RHW[raters_RHW.reshape(len(raters_RHW), -1).any(1)]
+    agree = marked.all(0)
+    first = _random_pixel(agree if agree.any() else target_HW, rng)
+    positive, negative = [first] if first else [], []
+    n_extra = int(rng.integers(0, max_extra + 1))
+    if n_extra:
+        consensus = marked.mean(0) >= 0.5
+        wrong = target_HW != consensus
+        for _ in range(n_extra):
+            p = _random_pixel(wrong, rng)
+            if p is None:
+                break
+            (positive if target_HW[p] else negative).append(p)
+            wrong[max(0, p[0] - 3):p[0] + 4, max(0, p[1] - 3):p[1] + 4] = False
+    return positive, negative

@@ -1,0 +1,135 @@
+"""Export a trained SpaNet to ONNX with its I/O contract and a parity fixture.
+
+    /usr/bin/python3 training/export.py --checkpoint training/runs/spa-lidc/model.pt --out models
+
+writes ``<out>/<name>.onnx``, ``<out>/<name>.json`` (the contract the TypeScript engine reads;
+nothing in it is repeated in code) and ``tests/fixtures/<name>-parity.json`` (fixed inputs and
+the PyTorch outputs at fixed pixels, for the onnxruntime parity tests).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import CROP, disk_map  # noqa: E402
+from model import SpaNet  # noqa: E402
+from train import CLICK_RADIUS_PX  # noqa: E402
+
+CONTRACT_VERSION = 1
+OPSET = 17
+ATTRIBUTION = [
+    "Armato III, S. G., et al. (2015). Data From LIDC-IDRI. The Cancer Imaging Archive. https://doi.org/10.7937/K9/TCIA.2015.LO9QL9SX",
+    "Armato III, S. G., et al. (2011). The Lung Image Database Consortium (LIDC) and Image Database Resource Initiative (IDRI): "
+    "a completed reference database of lung nodules on CT scans. Medical Physics, 38(2), 915-931.",
+    "Clark, K., et al. (2013). The Cancer Imaging Archive (TCIA). Journal of Digital Imaging, 26(6), 1045-1057.",
+]
+
+
+def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict) -> dict:
+    blob = open(onnx_path, "rb").read()
+    r, m = net.rank, net.components
+    return {
+        "contractVersion": CONTRACT_VERSION,
+        "name": name,
+        "version": version,
+        "file": os.path.basename(onnx_path),
+        "bytes": len(blob),
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "opset": OPSET,
+        "cropSizePx": CROP,
+        "rank": r,
+        "components": m,
+        "inputs": {
+            "image": {"name": "image", "dtype": "float32", "shape": ["batch", 1, CROP, CROP]},
+            "clicks": {"name": "clicks", "dtype": "float32", "shape": ["batch", 2, CROP, CROP]},
+        },
+        "outputs": {
+            "meanLogits": {"name": "mean_logits", "dtype": "float32", "shape": ["batch", 1, CROP, CROP]},
+            "factor": {"name": "factor", "dtype": "float32", "shape": ["batch", r, CROP, CROP]},
+            "mixMeans": {"name": "mix_means", "dtype": "float32", "shape": ["batch", m, r]},
+            "mixLogvars": {"name": "mix_logvars", "dtype": "float32", "shape": ["batch", m, r]},
+        },
+        "sampling": "logits = mean_logits + sum_r factor[r] * z[r], z ~ sum_m pi_m N(mix_means[m], diag(exp(mix_logvars[m]))); prob = sigmoid(logits)",
+        "preprocessing": {
+            "source": "HU = stored * RescaleSlope + RescaleIntercept",
+            "crop": {"sizePx": CROP, "centreIndexPx": CROP // 2, "resample": "none (native pixel spacing)",
+                     "padding": "pixels outside the image take the crop's minimum HU"},
+            "intensity": {"normalise": "minmax-per-crop", "formula": "grey = floor((hu - lo) * (255 / (hi - lo)) + 0.5); input = grey / 255",
+                          "scale": 255, "constantCrop": "grey = 0"},
+        },
+        "clickEncoding": {"channels": ["positive", "negative"], "shape": "disk", "radiusPx": CLICK_RADIUS_PX, "value": 1.0},
+        "training": {k: config.get(k) for k in ("iters", "batch", "lr", "base", "rank", "components", "beta", "split_seed", "val_fraction")},
+        "licence": "Model weights trained on LIDC-IDRI (CC BY 3.0); research use only, not for diagnosis.",
+        "attribution": ATTRIBUTION,
+    }
+
+
+def parity_fixture(net: SpaNet, image_HW: np.ndarray) -> dict:
+    """Fixed input (a real crop and two clicks) and PyTorch outputs at fixed pixels."""
+    pos, neg = [(64, 64)], [(20, 100)]
+    clicks = np.stack([disk_map(pos, CLICK_RADIUS_PX), disk_map(neg, CLICK_RADIUS_PX)])
+    x = torch.from_numpy(image_HW.astype(np.float32) / 255.0)[None, None]
+    with torch.no_grad():
+        mean, factor, mm, mlv = net(x, torch.from_numpy(clicks)[None])
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, CROP * CROP, 256).tolist()
+    return {
+        "imageGrey": base64.b64encode(image_HW.astype(np.uint8).tobytes()).decode(),
+        "positive": pos, "negative": neg,
+        "pixels": pixels,
+        "meanLogits": mean.flatten()[pixels].tolist(),
+        "factor": [factor[0, r].flatten()[pixels].tolist() for r in range(net.rank)],
+        "mixMeans": mm[0].tolist(),
+        "mixLogvars": mlv[0].tolist(),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", help="model.pt from train.py; omit for an untrained model")
+    p.add_argument("--out", default="models")
+    p.add_argument("--name", default="spa-lidc")
+    p.add_argument("--version", default="0.1.0")
+    p.add_argument("--fixture-image", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "lidc0001-slice4.png"),
+                   help="128x128 grey PNG used as the parity input")
+    p.add_argument("--fixture-out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
+    args = p.parse_args()
+    config: dict = {}
+    if args.checkpoint:
+        state = torch.load(args.checkpoint)
+        config = state["config"]
+        net = SpaNet(base=config["base"], rank=config["rank"], components=config["components"])
+        net.load_state_dict(state["net"])
+    else:
+        torch.manual_seed(0)
+        net = SpaNet()
+    net.eval()
+    os.makedirs(args.out, exist_ok=True)
+    onnx_path = os.path.join(args.out, args.name + ".onnx")
+    dummy = (torch.zeros(1, 1, CROP, CROP), torch.zeros(1, 2, CROP, CROP))
+    torch.onnx.export(net, dummy, onnx_path, opset_version=OPSET, do_constant_folding=True,
+                      input_names=["image", "clicks"], output_names=["mean_logits", "factor", "mix_means", "mix_logvars"],
+                      dynamic_axes={n: {0: "batch"} for n in ("image", "clicks", "mean_logits", "factor", "mix_means", "mix_logvars")})
+    onnx.checker.check_model(onnx.load(onnx_path))
+    with open(os.path.join(args.out, args.name + ".json"), "w") as f:
+        json.dump(contract(args.name, args.version, net, onnx_path, config), f, indent=1)
+        f.write("\n")
+    from PIL import Image
+    image = np.asarray(Image.open(args.fixture_image).convert("L"))
+    os.makedirs(args.fixture_out, exist_ok=True)
+    with open(os.path.join(args.fixture_out, args.name + "-parity.json"), "w") as f:
+        json.dump(parity_fixture(net, image), f)
+    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) and its contract")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""Train the SPA candidate network on the LIDC multi-rater crops.
+
+Usage (see training/README.md):
+    /usr/bin/python3 training/train.py --data ../shared/data/lidc-crops --out training/runs/spa-lidc
+Resumes from ``<out>/checkpoint.pt`` when it exists. Progress goes to ``<out>/train.log``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import SliceSet, disk_map, load_slices, simulate_clicks, split_patients  # noqa: E402
+from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
+
+CLICK_RADIUS_PX = 3.0
+
+
+def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int):
+    """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers."""
+    images, clicks, targets, soft, readers = [], [], [], [], []
+    for i in idx:
+        img = data.images_SHW[i].astype(np.float32) / 255.0
+        raters = data.raters_SRHW[i]
+        if augment:
+            k = int(rng.integers(4))
+            img, raters = np.rot90(img, k), np.rot90(raters, k, axes=(1, 2))
+            if rng.random() < 0.5:
+                img, raters = img[:, ::-1], raters[:, :, ::-1]
+        marked = raters[raters.reshape(4, -1).any(1)]
+        target = marked[rng.integers(len(marked))]
+        pos, neg = simulate_clicks(raters, target, rng, max_extra_clicks)
+        images.append(np.ascontiguousarray(img))
+        clicks.append(np.stack([disk_map(pos, CLICK_RADIUS_PX), disk_map(neg, CLICK_RADIUS_PX)]))
+        targets.append(target.astype(np.float32))
+        soft.append(marked.mean(0).astype(np.float32))
+        readers.append(np.ascontiguousarray(raters).astype(np.float32))
+    t = lambda a: torch.from_numpy(np.stack(a))
+    return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers)
+
+
+def prior_sample_loss(logits_BSHW: torch.Tensor, readers_BRHW: torch.Tensor) -> torch.Tensor:
+    """Each prior sample must match some reader who marked the slice: mean over samples of
+    the smallest per-pixel BCE against those readers (a min-of-readers loss)."""
+    b, s, h, w = logits_BSHW.shape
+    r = readers_BRHW.shape[1]
+    lg = logits_BSHW.unsqueeze(2).expand(b, s, r, h, w)
+    tg = readers_BRHW.unsqueeze(1).expand(b, s, r, h, w)
+    bce = F.binary_cross_entropy_with_logits(lg, tg, reduction="none").mean(dim=(3, 4))
+    marked = readers_BRHW.flatten(2).amax(2) > 0
+    bce = bce.masked_fill(~marked.unsqueeze(1), float("inf"))
+    return bce.min(dim=2).values.mean()
+
+
+def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    p = torch.sigmoid(logits)
+    inter = (p * target).sum(dim=(1, 2, 3))
+    return (1 - (2 * inter + 1) / (p.sum(dim=(1, 2, 3)) + target.sum(dim=(1, 2, 3)) + 1)).mean()
+
+
+class Trainer:
+    """Lifecycle: on_train_start -> (train_step, maybe validation_step) * iters -> on_train_end."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        os.makedirs(args.out, exist_ok=True)
+        self.log_file = open(os.path.join(args.out, "train.log"), "a")
+        torch.manual_seed(args.seed)
+        self.net = SpaNet(base=args.base, rank=args.rank, components=args.components)
+        self.post = PosteriorNet(rank=args.rank)
+        params = list(self.net.parameters()) + list(self.post.parameters())
+        self.opt = torch.optim.Adam(params, lr=args.lr)
+        self.step = 0
+        self.rng = np.random.default_rng(args.seed)
+
+    def log(self, msg: str) -> None:
+        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {msg}"
+        print(line, flush=True)
+        self.log_file.write(line + "\n")
+        self.log_file.flush()
+
+    def lr_at(self, step: int) -> float:
+        warm = min(1.0, (step + 1) / 100)
+        return self.args.lr * warm * 0.5 * (1 + math.cos(math.pi * min(1.0, step / self.args.iters)))
+
+    def on_train_start(self) -> None:
+        a = self.args
+        data = load_slices(a.data, os.path.join(a.out, "slices-cache.npz") if not a.smoke else None)
+        train_p, val_p = split_patients(data.patients_S, a.val_fraction, a.split_seed)
+        val_set = set(val_p)
+        self.train = data.subset([i for i, p in enumerate(data.patients_S) if p not in val_set])
+        self.val = data.subset([i for i, p in enumerate(data.patients_S) if p in val_set])
+        if a.smoke:
+            self.train, self.val = self.train.subset(range(min(32, len(self.train)))), self.val.subset(range(min(16, len(self.val))))
+        with open(os.path.join(a.out, "split.json"), "w") as f:
+            json.dump({"seed": a.split_seed, "val_fraction": a.val_fraction, "train_patients": train_p, "val_patients": val_p}, f, indent=1)
+        with open(os.path.join(a.out, "config.json"), "w") as f:
+            json.dump(vars(a), f, indent=1)
+        ckpt = os.path.join(a.out, "checkpoint.pt")
+        if os.path.exists(ckpt):
+            state = torch.load(ckpt)
+            self.net.load_state_dict(state["net"])
+            self.post.load_state_dict(state["post"])
+            self.opt.load_state_dict(state["opt"])
+            self.step = state["step"]
+            self.rng = np.random.default_rng([a.seed, self.step])
+            torch.manual_seed(a.seed + self.step)
+            self.log(f"resumed at step {self.step}")
+        self.log(f"train slices {len(self.train)} ({len(train_p)} patients), val slices {len(self.val)} ({len(val_p)} patients), "
+                 f"params {sum(p.numel() for p in self.net.parameters())}")
+
+    def train_step(self) -> Dict[str, float]:
+        a = self.args
+        self.net.train(); self.post.train()
+        idx = self.rng.integers(0, len(self.train), a.batch)
+        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks)
+        mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
+        mu_q, logvar_q = self.post(image, clicks, target)
+        z = mu_q + (0.5 * logvar_q).exp() * torch.randn_like(mu_q)
+        logits = decode(mean_logits, factor, z)
+        n_px = target[0].numel()
+        recon = F.binary_cross_entropy_with_logits(logits, target) + soft_dice_loss(logits, target)
+        mean_fit = F.binary_cross_entropy_with_logits(mean_logits, soft)
+        log_q = (-0.5 * ((z - mu_q) ** 2 / logvar_q.exp() + logvar_q + math.log(2 * math.pi))).sum(1)
+        kl = (log_q - mixture_log_prob(z, mix_means, mix_logvars)).mean()
+        z_prior, _ = sample_mixture(mix_means, mix_logvars, a.prior_samples)
+        prior_logits = mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z_prior)
+        prior_fit = prior_sample_loss(prior_logits, readers)
+        loss = recon + a.mean_weight * mean_fit + a.prior_weight * prior_fit + a.beta * kl / n_px
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr_at(self.step)
+        self.opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(list(self.net.parameters()) + list(self.post.parameters()), 5.0)
+        self.opt.step()
+        self.step += 1
+        return {"loss": loss.item(), "recon": recon.item(), "mean": mean_fit.item(), "prior": prior_fit.item(), "kl": kl.item()}
+
+    @torch.no_grad()
+    def validation_step(self) -> Dict[str, float]:
+        """Dice of the recommendation (mean of 32 prior samples >= 0.5) against the readers' majority."""
+        self.net.eval()
+        rng = np.random.default_rng(0)
+        n = min(len(self.val), self.args.val_slices)
+        idx = np.linspace(0, len(self.val) - 1, n).astype(np.int64)
+        dices, best = [], []
+        gen = torch.Generator().manual_seed(0)
+        for start in range(0, n, 32):
+            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0)
+            mean_logits, factor, mm, mlv = self.net(image, clicks)
+            z, _ = sample_mixture(mm, mlv, 32, gen)
+            probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
+            rec = (probs.mean(1) >= 0.5).float()
+            majority = (soft[:, 0] >= 0.5).float()
+            inter = (rec * majority).sum((1, 2))
+            dices += ((2 * inter + 1e-6) / (rec.sum((1, 2)) + majority.sum((1, 2)) + 1e-6)).tolist()
+        return {"val_dice": float(np.mean(dices))}
+
+    def save(self) -> None:
+        tmp = os.path.join(self.args.out, "checkpoint.pt.tmp")
+        torch.save({"net": self.net.state_dict(), "post": self.post.state_dict(), "opt": self.opt.state_dict(), "step": self.step}, tmp)
+        os.replace(tmp, os.path.join(self.args.out, "checkpoint.pt"))
+        torch.save({"net": self.net.state_dict(), "config": vars(self.args)}, os.path.join(self.args.out, "model.pt"))
+
+    def run(self) -> None:
+        self.on_train_start()
+        t0, running = time.time(), []
+        while self.step < self.args.iters:
+            running.append(self.train_step())
+            if self.step % self.args.log_every == 0 or self.step == self.args.iters:
+                avg = {k: np.mean([r[k] for r in running]) for k in running[0]}
+                eta = (time.time() - t0) / max(1, len(running)) * (self.args.iters - self.step)
+                self.log(f"step {self.step}/{self.args.iters} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items()) + f" lr {self.lr_at(self.step):.2e} eta {eta / 60:.1f} min")
+                running, t0 = [], time.time()
+            if self.step % self.args.val_every == 0 or self.step == self.args.iters:
+                self.log(f"step {self.step} " + " ".join(f"{k} {v:.4f}" for k, v in self.validation_step().items()))
+                self.save()
+        self.save()
+        self.log("done")
+
+
+def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, help="folder with manifest.json and the crop PNGs")
+    p.add_argument("--out", required=True, help="run folder: log, checkpoints, split, config")
+    p.add_argument("--iters", type=int, default=3000)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--base", type=int, default=12, help="channels of the first U-Net level")
+    p.add_argument("--rank", type=int, default=8, help="R: latent dimensions of the low-rank factor")
+    p.add_argument("--components", type=int, default=4, help="M: Gaussian components of the preference mixture")
+    p.add_argument("--beta", type=float, default=1.0, help="weight of KL(q || mixture prior), in nats per image")
+    p.add_argument("--mean-weight", type=float, default=0.5, help="weight of the mean logits' fit to the readers' soft consensus")
+    p.add_argument("--prior-weight", type=float, default=0.5, help="weight of the min-of-readers loss on prior samples")
+    p.add_argument("--prior-samples", type=int, default=4)
+    p.add_argument("--max-extra-clicks", type=int, default=2)
+    p.add_argument("--val-fraction", type=float, default=0.15)
+    p.add_argument("--split-seed", type=int, default=20241123)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--val-every", type=int, default=250)
+    p.add_argument("--val-slices", type=int, default=256)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--smoke", action="store_true", help="tiny subset, for the test suite")
+    args = p.parse_args(argv)
+    for name in ("iters", "batch", "base", "rank", "components"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    return args
+
+
+if __name__ == "__main__":
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    Trainer(args).run()
