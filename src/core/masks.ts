@@ -1,0 +1,128 @@
+/** Binary-mask measures and geometry on H x W grids (row-major Uint8Array, 1 = inside). */
+import type { PixelPoint } from './types';
+
+export function countOn(mask: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) n++;
+  return n;
+}
+
+/** Dice of two masks; 1 when both are empty. */
+export function dice(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let inter = 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ? 1 : 0;
+    const y = b[i] ? 1 : 0;
+    inter += x & y;
+    sum += x + y;
+  }
+  return sum === 0 ? 1 : (2 * inter) / sum;
+}
+
+/** Intersection over union; 1 when both are empty. */
+export function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ? 1 : 0;
+    const y = b[i] ? 1 : 0;
+    inter += x & y;
+    union += x | y;
+  }
+  return union === 0 ? 1 : inter / union;
+}
+
+/**
+ * Chamfer (3-4) distance from each region pixel to the nearest pixel outside the region
+ * (or the grid edge), in pixel units; 0 outside the region.
+ */
+export function distanceInside(region: Uint8Array, height: number, width: number): Float32Array {
+  const big = 1e9;
+  const d = new Float32Array(height * width);
+  for (let i = 0; i < d.length; i++) d[i] = region[i] ? big : 0;
+  const at = (y: number, x: number) => (y < 0 || x < 0 || y >= height || x >= width ? 0 : d[y * width + x]);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!d[i]) continue;
+      d[i] = Math.min(d[i], at(y - 1, x) + 3, at(y, x - 1) + 3, at(y - 1, x - 1) + 4, at(y - 1, x + 1) + 4);
+    }
+  }
+  for (let y = height - 1; y >= 0; y--) {
+    for (let x = width - 1; x >= 0; x--) {
+      const i = y * width + x;
+      if (!d[i]) continue;
+      d[i] = Math.min(d[i], at(y + 1, x) + 3, at(y, x + 1) + 3, at(y + 1, x + 1) + 4, at(y + 1, x - 1) + 4);
+    }
+  }
+  for (let i = 0; i < d.length; i++) d[i] /= 3;
+  return d;
+}
+
+/** The region pixel farthest from the region's boundary, or null for an empty region. */
+export function deepestPoint(region: Uint8Array, height: number, width: number): PixelPoint | null {
+  const d = distanceInside(region, height, width);
+  let best = -1;
+  let bestValue = 0;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] > bestValue) {
+      bestValue = d[i];
+      best = i;
+    }
+  }
+  return best < 0 ? null : { row: Math.floor(best / width), col: best % width };
+}
+
+/** The largest 4-connected component of a mask (empty mask in, empty mask out). */
+export function largestComponent(mask: Uint8Array, height: number, width: number): Uint8Array {
+  const label = new Int32Array(height * width);
+  const stack: number[] = [];
+  let bestLabel = 0;
+  let bestSize = 0;
+  let next = 0;
+  for (let start = 0; start < mask.length; start++) {
+    if (!mask[start] || label[start]) continue;
+    next++;
+    let size = 0;
+    label[start] = next;
+    stack.push(start);
+    while (stack.length) {
+      const i = stack.pop()!;
+      size++;
+      const y = Math.floor(i / width);
+      const x = i % width;
+      const visit = (j: number) => {
+        if (mask[j] && !label[j]) {
+          label[j] = next;
+          stack.push(j);
+        }
+      };
+      if (y > 0) visit(i - width);
+      if (y < height - 1) visit(i + width);
+      if (x > 0) visit(i - 1);
+      if (x < width - 1) visit(i + 1);
+    }
+    if (size > bestSize) {
+      bestSize = size;
+      bestLabel = next;
+    }
+  }
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = bestLabel && label[i] === bestLabel ? 1 : 0;
+  return out;
+}
+
+/** Mask centroid in pixel coordinates, or null when empty. */
+export function centroid(mask: ArrayLike<number>, width: number): PixelPoint | null {
+  let n = 0;
+  let sr = 0;
+  let sc = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    n++;
+    sr += Math.floor(i / width);
+    sc += i % width;
+  }
+  return n ? { row: sr / n, col: sc / n } : null;
+}

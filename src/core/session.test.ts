@@ -1,0 +1,88 @@
+import { loadNodeModel } from '../../tools/lib/nodeModel';
+import { SpaCancelledError, SpaModel, SpaSession, SliceImage, SpaInputError } from '.';
+
+function syntheticSlice(rows: number, columns: number): SliceImage {
+  // A bright disk (a "nodule", +40 HU) of radius 8 at (40, 50) on lung (-850 HU).
+  const pixelData = new Int16Array(rows * columns);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      pixelData[r * columns + c] = (r - 40) ** 2 + (c - 50) ** 2 <= 64 ? 1064 : 174;
+    }
+  }
+  return { rows, columns, pixelData, rescaleSlope: 1, rescaleIntercept: -1024, pixelSpacingMm: [0.7, 0.7] };
+}
+
+describe('SpaSession on the shipped model (onnxruntime-node)', () => {
+  let model: SpaModel;
+  beforeAll(async () => {
+    model = await loadNodeModel('node');
+  });
+  afterAll(async () => {
+    await model.release();
+  });
+
+  it('starts, offers 2..K distinct candidates whose shares sum to 1, and approves into slice geometry', async () => {
+    const slice = syntheticSlice(100, 90);
+    const session = new SpaSession(model, { samples: 32, candidates: 3, seed: 3 });
+    const round = await session.start(slice, { row: 40, col: 50, positive: true });
+    expect(round.round).toBe(1);
+    expect(round.cropOriginPx).toEqual({ row: 40 - 64, col: 50 - 64 });
+    expect(round.recommendationHW).toHaveLength(128 * 128);
+    expect(round.candidates.length).toBeGreaterThanOrEqual(1);
+    expect(round.candidates.length).toBeLessThanOrEqual(3);
+    const shares = round.candidates.reduce((s, c) => s + c.share, 0);
+    expect(shares).toBeCloseTo(1, 6);
+    for (let i = 0; i < round.candidates.length; i++) {
+      for (let j = i + 1; j < round.candidates.length; j++) {
+        expect(Buffer.from(round.candidates[i].maskHW).equals(Buffer.from(round.candidates[j].maskHW))).toBe(false);
+      }
+    }
+    const { maskRowsCols, rows, columns } = session.approve();
+    expect([rows, columns]).toEqual([100, 90]);
+    expect(maskRowsCols).toHaveLength(100 * 90);
+    // The pasted mask equals the recommendation where the crop overlaps the image.
+    let expected = 0;
+    for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++) {
+      const r = y - 24, c = x - 14;
+      if (r >= 0 && r < 100 && c >= 0 && c < 90) expected += round.recommendationHW[y * 128 + x];
+    }
+    expect(maskRowsCols.reduce((a, b) => a + b, 0)).toBe(expected);
+  });
+
+  it('is deterministic for a seed, and undo returns the previous round', async () => {
+    const slice = syntheticSlice(128, 128);
+    const a = new SpaSession(model, { seed: 5 });
+    const b = new SpaSession(model, { seed: 5 });
+    const ra = await a.start(slice, { row: 40, col: 50, positive: true });
+    const rb = await b.start(slice, { row: 40, col: 50, positive: true });
+    expect(Buffer.from(ra.recommendationHW).equals(Buffer.from(rb.recommendationHW))).toBe(true);
+    expect(ra.candidates.map(c => c.share)).toEqual(rb.candidates.map(c => c.share));
+    const r2 = await a.addClick({ row: 60, col: 70, positive: false });
+    expect(r2.round).toBe(2);
+    expect(r2.clicks).toHaveLength(2);
+    expect(a.undo()).toBe(ra);
+    expect(a.undo()).toBeNull();
+  });
+
+  it('refuses a click outside the image or outside the crop, and a bad choice', async () => {
+    const slice = syntheticSlice(64, 64);
+    const s = new SpaSession(model);
+    await expect(s.start(slice, { row: 70, col: 10, positive: true })).rejects.toMatchObject({ problem: 'click-outside-image' });
+    await expect(s.choose(0)).rejects.toBeInstanceOf(SpaInputError);
+    const big = syntheticSlice(400, 400);
+    await s.start(big, { row: 40, col: 50, positive: true });
+    await expect(s.addClick({ row: 300, col: 300, positive: true })).rejects.toMatchObject({ problem: 'click-outside-crop' });
+    await expect(s.choose(7)).rejects.toMatchObject({ problem: 'bad-choice' });
+  });
+
+  it('lets the latest of two overlapping requests win', async () => {
+    const slice = syntheticSlice(128, 128);
+    const s = new SpaSession(model);
+    const first = s.start(slice, { row: 40, col: 50, positive: true });
+    const second = s.start(slice, { row: 42, col: 52, positive: true });
+    await expect(first).rejects.toBeInstanceOf(SpaCancelledError);
+    const r = await second;
+    expect(r.clicks[0]).toEqual({ row: 42, col: 52, positive: true });
+    expect(s.current).toBe(r);
+  });
+});
