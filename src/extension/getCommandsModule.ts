@@ -1,0 +1,82 @@
+import { SPA_MODULES } from './id';
+import { toActiveSeries } from './services/SpaService';
+import type { ExtensionParams, Services } from './types';
+
+/** Reads the display set shown in the active viewport into SpaService. */
+function syncActiveSeries({ viewportGridService, displaySetService, spaService }: Services): void {
+  const viewportId = viewportGridService.getActiveViewportId();
+  const uid = viewportId ? viewportGridService.getDisplaySetsUIDsForViewport(viewportId)?.[0] : undefined;
+  const ds = uid ? displaySetService.getDisplaySetByUID(uid) : undefined;
+  spaService.setActiveSeries(ds ? toActiveSeries(ds) : null);
+}
+
+/**
+ * SPA commands. Each action takes one object parameter and reads services from
+ * `servicesManager.services`; the mode calls spaModeEnter / spaModeExit, the toolbar
+ * button calls spaShowPanel.
+ */
+export default function getCommandsModule({ servicesManager }: ExtensionParams) {
+  const services = () => servicesManager.services;
+
+  const actions = {
+    /** Opens the SPA panel on the right. */
+    spaShowPanel: () => {
+      services().panelService.activatePanel(SPA_MODULES.panel, true);
+    },
+
+    /**
+     * Looks for the model's JSON contract and reports it in the model status. The
+     * engine (src/core) will load the model itself; this only tells the user whether
+     * a model is installed.
+     */
+    spaProbeModel: async (): Promise<void> => {
+      const { spaService } = services();
+      const { modelContractUrl } = spaService.getConfig();
+      spaService.setModelStatus({ state: 'checking', message: 'Looking for the model…' });
+      try {
+        const response = await fetch(modelContractUrl, { cache: 'no-cache' });
+        if (!response.ok) {
+          spaService.setModelStatus({
+            state: 'missing',
+            message: `No model installed (${modelContractUrl}: HTTP ${response.status})`,
+          });
+          return;
+        }
+        const contract = (await response.json()) as { name?: string; version?: string | number };
+        const label = [contract.name, contract.version].filter(v => v !== undefined).join(' ') || modelContractUrl;
+        spaService.setModelStatus({ state: 'available', message: `Model ${label} available, not loaded` });
+      } catch (error) {
+        spaService.setModelStatus({
+          state: 'error',
+          message: `Cannot read the model contract ${modelContractUrl}: ${(error as Error).message}`,
+        });
+      }
+    },
+
+    /** Mode entered: follow the active viewport's series and check the model. */
+    spaModeEnter: () => {
+      const s = services();
+      const sync = () => syncActiveSeries(s);
+      const { viewportGridService: grid, displaySetService: dss, spaService } = s;
+      for (const event of [grid.EVENTS.ACTIVE_VIEWPORT_ID_CHANGED, grid.EVENTS.GRID_STATE_CHANGED, grid.EVENTS.VIEWPORTS_READY]) {
+        spaService.own(grid.subscribe(event, sync));
+      }
+      for (const event of [dss.EVENTS.DISPLAY_SETS_ADDED, dss.EVENTS.DISPLAY_SETS_CHANGED]) {
+        spaService.own(dss.subscribe(event, sync));
+      }
+      sync();
+      void actions.spaProbeModel();
+    },
+
+    /** Mode left: undo everything spaModeEnter set up. */
+    spaModeExit: () => {
+      services().spaService.clear();
+    },
+  };
+
+  const definitions = Object.fromEntries(
+    Object.entries(actions).map(([name, commandFn]) => [name, { commandFn }])
+  ) as { [K in keyof typeof actions]: { commandFn: (typeof actions)[K] } };
+
+  return { actions, definitions, defaultContext: 'SPA' };
+}

@@ -1,0 +1,24 @@
+import packageJson from '../../package.json';
+
+/** Extension id: the package name, as OHIF extensions do. */
+export const id: string = packageJson.name;
+/** The mode's id (its module name in the import map). */
+export const MODE_ID: string = packageJson.ohif.modeName;
+export const VERSION: string = packageJson.version;
+
+/** Full module ids, built from the extension id; the mode refers to them through this object. */
+export const SPA_MODULES = {
+  panel: `${id}.panelModule.spa`,
+} as const;
+
+export const SPA_COMMANDS = {
+  showPanel: 'spaShowPanel',
+  probeModel: 'spaProbeModel',
+} as const;
+
+export const SPA_TOOLBAR = {
+  /** Toolbar button id (primary section). */
+  panelButton: 'SpaPanel',
+  /** Evaluator name registered by getToolbarModule. */
+  evaluatePanelButton: 'evaluate.spa.panelButton',
+} as const;

@@ -1,0 +1,134 @@
+import type { DisplaySet, ServiceRegistration, SpaAppConfig, Subscription } from '../types';
+import PubSubService from './PubSubService';
+
+/**
+ * Model lifecycle as the panel shows it.
+ * - `unknown`: not checked yet; `checking`: looking for the model contract;
+ * - `available`: contract found, model not loaded; `missing`: no model at the URL;
+ * - `loading` / `ready` / `error`: set by the engine when it loads the model.
+ */
+export type ModelState = 'unknown' | 'checking' | 'available' | 'missing' | 'loading' | 'ready' | 'error';
+
+export interface ModelStatus {
+  state: ModelState;
+  /** One line for the user. */
+  message: string;
+}
+
+/** The series SPA would work on: the one shown in the active viewport. */
+export interface ActiveSeries {
+  displaySetInstanceUID: string;
+  StudyInstanceUID?: string;
+  SeriesInstanceUID?: string;
+  modality?: string;
+  description?: string;
+  seriesNumber?: string;
+  numImages?: number;
+}
+
+export interface SpaState {
+  modelStatus: ModelStatus;
+  activeSeries: ActiveSeries | null;
+}
+
+const EVENTS = {
+  STATE_CHANGED: 'event::spaService:stateChanged',
+  MODEL_STATUS_CHANGED: 'event::spaService:modelStatusChanged',
+  ACTIVE_SERIES_CHANGED: 'event::spaService:activeSeriesChanged',
+} as const;
+
+export type SpaEventPayloads = {
+  STATE_CHANGED: SpaState;
+  MODEL_STATUS_CHANGED: ModelStatus;
+  ACTIVE_SERIES_CHANGED: ActiveSeries | null;
+};
+
+export const DEFAULT_SPA_CONFIG: SpaAppConfig = {
+  modelUrl: '/models/spa-lidc.onnx',
+  modelContractUrl: '/models/spa-lidc.json',
+  ortWasmPaths: '/onnxruntime-web/',
+};
+
+const INITIAL_STATE: SpaState = {
+  modelStatus: { state: 'unknown', message: 'Model not checked yet' },
+  activeSeries: null,
+};
+
+export function toActiveSeries(ds: DisplaySet): ActiveSeries {
+  return {
+    displaySetInstanceUID: ds.displaySetInstanceUID,
+    StudyInstanceUID: ds.StudyInstanceUID,
+    SeriesInstanceUID: ds.SeriesInstanceUID,
+    modality: ds.Modality,
+    description: ds.SeriesDescription,
+    seriesNumber: ds.SeriesNumber === undefined ? undefined : String(ds.SeriesNumber),
+    numImages: ds.numImageFrames,
+  };
+}
+
+/**
+ * Holds SPA's interaction state and tells subscribers when it changes. Commands change
+ * it; panels only read it (through useSpaState) and call commands.
+ */
+export default class SpaService extends PubSubService<SpaEventPayloads> {
+  static REGISTRATION: ServiceRegistration<SpaService> = {
+    name: 'spaService',
+    altName: 'SpaService',
+    create: ({ configuration }) => new SpaService(configuration as Partial<SpaAppConfig> | undefined),
+  };
+  static EVENTS = EVENTS;
+
+  private readonly config: SpaAppConfig;
+  private state: SpaState = INITIAL_STATE;
+  /** Subscriptions to other services, owned by this service and removed by destroy(). */
+  private external: Subscription[] = [];
+
+  constructor(config: Partial<SpaAppConfig> = {}) {
+    super(EVENTS);
+    this.config = { ...DEFAULT_SPA_CONFIG, ...config };
+  }
+
+  getConfig(): Readonly<SpaAppConfig> {
+    return this.config;
+  }
+
+  getState(): Readonly<SpaState> {
+    return this.state;
+  }
+
+  setModelStatus(modelStatus: ModelStatus): void {
+    this.state = { ...this.state, modelStatus };
+    this._broadcastEvent(EVENTS.MODEL_STATUS_CHANGED, modelStatus);
+    this._broadcastEvent(EVENTS.STATE_CHANGED, this.state);
+  }
+
+  setActiveSeries(activeSeries: ActiveSeries | null): void {
+    const prev = this.state.activeSeries;
+    if (prev?.displaySetInstanceUID === activeSeries?.displaySetInstanceUID && prev?.numImages === activeSeries?.numImages) {
+      return;
+    }
+    this.state = { ...this.state, activeSeries };
+    this._broadcastEvent(EVENTS.ACTIVE_SERIES_CHANGED, activeSeries);
+    this._broadcastEvent(EVENTS.STATE_CHANGED, this.state);
+  }
+
+  /** Keeps a subscription to another service until destroy(). */
+  own(subscription: Subscription): void {
+    this.external.push(subscription);
+  }
+
+  /** Drops owned subscriptions and returns to the initial state (on mode exit). */
+  clear(): void {
+    this.external.forEach(s => s.unsubscribe());
+    this.external = [];
+    this.state = INITIAL_STATE;
+    this._broadcastEvent(EVENTS.STATE_CHANGED, this.state);
+  }
+
+  /** Removes every listener this service holds or added. */
+  destroy(): void {
+    this.external.forEach(s => s.unsubscribe());
+    this.external = [];
+    this.reset();
+  }
+}

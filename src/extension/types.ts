@@ -1,0 +1,105 @@
+/**
+ * The small part of OHIF's service and manager API that this extension uses.
+ * @ohif/core is not importable as source here (the registry ships only UMD builds), so
+ * these interfaces state what we rely on; each was checked against the @ohif/app 3.13.2
+ * bundle (viewer/dist-host, unminified).
+ */
+export interface Subscription {
+  unsubscribe: () => void;
+}
+
+export interface PubSub {
+  EVENTS: Record<string, string>;
+  subscribe(event: string, callback: (payload: any) => void): Subscription;
+}
+
+export interface DisplaySet {
+  displaySetInstanceUID: string;
+  StudyInstanceUID?: string;
+  SeriesInstanceUID?: string;
+  SeriesDescription?: string;
+  SeriesNumber?: number | string;
+  Modality?: string;
+  numImageFrames?: number;
+  isReconstructable?: boolean;
+}
+
+export interface DisplaySetService extends PubSub {
+  getDisplaySetByUID(uid: string): DisplaySet | undefined;
+}
+
+export interface ViewportGridService extends PubSub {
+  getActiveViewportId(): string;
+  getDisplaySetsUIDsForViewport(viewportId: string): string[] | undefined;
+}
+
+export interface PanelService extends PubSub {
+  activatePanel(panelId: string, forceActive?: boolean): void;
+}
+
+export interface ToolbarService extends PubSub {
+  register(buttons: unknown[], replace?: boolean): void;
+  updateSection(key: string, buttonIds: string[]): void;
+  sections: { primary: string } & Record<string, unknown>;
+}
+
+export interface UINotificationService {
+  show(options: { title: string; message: string; type?: 'info' | 'success' | 'warning' | 'error'; duration?: number }): void;
+}
+
+export interface Services {
+  displaySetService: DisplaySetService;
+  viewportGridService: ViewportGridService;
+  panelService: PanelService;
+  toolbarService: ToolbarService;
+  uiNotificationService: UINotificationService;
+  spaService: import('./services/SpaService').default;
+  [name: string]: unknown;
+}
+
+export interface ServicesManager {
+  services: Services;
+  registerService(registration: ServiceRegistration<unknown>, configuration?: unknown): void;
+}
+
+export interface CommandsManager {
+  runCommand(commandName: string, options?: Record<string, unknown>, contextName?: string): unknown;
+}
+
+export interface ExtensionManager {
+  getModuleEntry(id: string): unknown;
+}
+
+export interface ServiceRegistration<T> {
+  name: string;
+  altName?: string;
+  create(params: {
+    configuration?: unknown;
+    servicesManager: ServicesManager;
+    commandsManager: CommandsManager;
+    extensionManager: ExtensionManager;
+  }): T;
+}
+
+/** `window.config.spa` in app-config.js. */
+export interface SpaAppConfig {
+  /** URL of the ONNX model. */
+  modelUrl: string;
+  /** URL of the model's JSON contract (inputs, outputs, preprocessing). */
+  modelContractUrl: string;
+  /** Folder URL of onnxruntime-web's dist files (.wasm, .mjs), ending in '/'. */
+  ortWasmPaths: string;
+}
+
+export interface AppConfig {
+  spa?: Partial<SpaAppConfig>;
+  [key: string]: unknown;
+}
+
+export interface ExtensionParams {
+  servicesManager: ServicesManager;
+  commandsManager: CommandsManager;
+  extensionManager: ExtensionManager;
+  appConfig?: AppConfig;
+  configuration?: Partial<SpaAppConfig>;
+}

@@ -1,0 +1,20 @@
+/** Minimal typing of the dcmjs API used by the project's Node scripts. */
+declare module 'dcmjs' {
+  interface DcmjsElement {
+    vr: string;
+    Value?: unknown[];
+  }
+  interface DicomFile {
+    dict: Record<string, DcmjsElement>;
+    meta: Record<string, DcmjsElement>;
+  }
+  const dcmjs: {
+    data: {
+      DicomMessage: { readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomFile };
+      DicomMetaDictionary: {
+        naturalizeDataset(dict: Record<string, DcmjsElement>): Record<string, unknown>;
+      };
+    };
+  };
+  export default dcmjs;
+}

@@ -1,0 +1,73 @@
+/**
+ * Builds two things into dist/ (served under /spa/):
+ *
+ * 1. The runtime plugin: `extension.js` and `mode.js`, ES modules whose default exports
+ *    are the OHIF extension and mode. OHIF imports them by package name through the
+ *    import map in index.html. React and ReactDOM are externals read from the globals
+ *    `window['react']` / `window['react-dom']` (OHIF's runtime-plugin convention: the
+ *    full package name), which bootstrap.js fills with the host's own copies, so React
+ *    is never bundled twice.
+ * 2. `bootstrap.js`, a classic script run before the host bundle (viewer/bootstrap.ts).
+ */
+const path = require('path');
+const webpack = require('webpack');
+const pkg = require('./package.json');
+
+const MODE_NAME = pkg.ohif.modeName;
+
+const common = argv => ({
+  mode: argv.mode || 'production',
+  devtool: 'source-map',
+  resolve: { extensions: ['.ts', '.tsx', '.js'] },
+  module: {
+    rules: [{ test: /\.[jt]sx?$/, exclude: /node_modules/, use: 'babel-loader' }],
+  },
+  performance: { hints: false },
+  stats: 'errors-warnings',
+});
+
+module.exports = (env = {}, argv = {}) => [
+  {
+    ...common(argv),
+    name: 'plugin',
+    entry: {
+      extension: './src/extension/index.ts',
+      mode: './src/mode/index.ts',
+    },
+    experiments: { outputModule: true },
+    output: {
+      path: path.resolve(__dirname, 'dist'),
+      filename: '[name].js',
+      module: true,
+      library: { type: 'module' },
+      clean: { keep: /^bootstrap\.js/ },
+    },
+    externalsType: 'window',
+    externals: { react: 'react', 'react-dom': 'react-dom' },
+    optimization: { splitChunks: false, runtimeChunk: false, minimize: false },
+    plugins: [
+      new webpack.DefinePlugin({
+        __SPA_EXTENSION_ID__: JSON.stringify(pkg.name),
+        __SPA_MODE_ID__: JSON.stringify(MODE_NAME),
+        __SPA_VERSION__: JSON.stringify(pkg.version),
+      }),
+    ],
+  },
+  {
+    ...common(argv),
+    name: 'bootstrap',
+    entry: { bootstrap: './viewer/bootstrap.ts' },
+    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', iife: true },
+    plugins: [
+      new webpack.DefinePlugin({
+        __SPA_EXPECTED_HOST__: JSON.stringify({
+          hostPackage: pkg.ohif.hostPackage,
+          hostVersion: pkg.ohif.hostVersion,
+          reactVersion: pkg.ohif.reactVersion,
+          reactDomVersion: pkg.ohif.reactDomVersion,
+        }),
+        __SPA_PLUGIN_MODULES__: JSON.stringify([pkg.name, MODE_NAME]),
+      }),
+    ],
+  },
+];
