@@ -19,9 +19,20 @@ export default function getCommandsModule({ servicesManager }: ExtensionParams) 
   const services = () => servicesManager.services;
 
   const actions = {
-    /** Opens the SPA panel on the right. */
+    /**
+     * Opens the right-hand side panel (also after the user closed it) and shows the SPA
+     * tab. OHIF 3.13's activatePanel alone does not reopen a manually closed side panel;
+     * re-setting the same panels with `rightPanelClosed: false` does.
+     */
     spaShowPanel: () => {
-      services().panelService.activatePanel(SPA_MODULES.panel, true);
+      const { panelService } = services();
+      const ids = (position: 'left' | 'right') => panelService.getPanels(position).map(p => p.id);
+      const right = ids('right');
+      panelService.setPanels(
+        { left: ids('left'), right: right.includes(SPA_MODULES.panel) ? right : [...right, SPA_MODULES.panel] },
+        { rightPanelClosed: false }
+      );
+      panelService.activatePanel(SPA_MODULES.panel, true);
     },
 
     /**

@@ -33,8 +33,15 @@ export interface ViewportGridService extends PubSub {
   getDisplaySetsUIDsForViewport(viewportId: string): string[] | undefined;
 }
 
+export type PanelPosition = 'left' | 'right' | 'bottom';
+
 export interface PanelService extends PubSub {
   activatePanel(panelId: string, forceActive?: boolean): void;
+  getPanels(position: PanelPosition): Array<{ id: string }>;
+  setPanels(
+    panels: Partial<Record<PanelPosition, string[]>>,
+    options?: { leftPanelClosed?: boolean; rightPanelClosed?: boolean }
+  ): void;
 }
 
 export interface ToolbarService extends PubSub {

@@ -39,7 +39,7 @@ export default function PanelSpa({ servicesManager }: Props) {
 
   return (
     <div data-testid="spa-panel" className="flex flex-col gap-2 p-3 text-sm text-white">
-      <div className="text-base font-semibold text-primary-light">SPA segmentation</div>
+      <div className="text-muted-foreground">Interactive, uncertainty-aware segmentation</div>
       <div className="flex items-center gap-2" title={modelStatus.state}>
         <span
           aria-hidden

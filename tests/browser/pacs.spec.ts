@@ -1,0 +1,92 @@
+/**
+ * The PACS path: a real Orthanc (own port, temporary storage) holding the sample study,
+ * reverse-proxied by the viewer server under /dicomweb and used as the default data
+ * source; and the clear start-up failure when the DICOMweb server cannot be reached.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { StartupError, type RunningServer } from '../../viewer/server';
+import { launch, screenshot, type BrowserSession } from './browser';
+import {
+  SAMPLE_STUDY_UID,
+  dismissInvestigationalBanner,
+  freePort,
+  startTestPacs,
+  startViewer,
+  waitForRenderedImage,
+  type TestPacs,
+} from './harness';
+
+const REPO = path.resolve(__dirname, '..', '..');
+
+describe('with Orthanc behind the proxy', () => {
+  let pacs: TestPacs;
+  let server: RunningServer;
+  let browser: BrowserSession;
+
+  beforeAll(async () => {
+    pacs = await startTestPacs();
+    server = await startViewer({ dicomweb: pacs.dicomwebUrl });
+    browser = await launch();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await pacs?.stop();
+  });
+
+  test('proxied QIDO answers with the study and same-origin bulk data URIs', async () => {
+    const studies = await (await fetch(`${server.url}/dicomweb/studies`)).json();
+    expect(studies.map((s: Record<string, { Value: string[] }>) => s['0020000D'].Value[0])).toContain(SAMPLE_STUDY_UID);
+    const series = await (await fetch(`${server.url}/dicomweb/studies/${SAMPLE_STUDY_UID}/series`)).json();
+    const seriesUid = series[0]['0020000E'].Value[0];
+    const metadata = await (await fetch(`${server.url}/dicomweb/studies/${SAMPLE_STUDY_UID}/series/${seriesUid}/metadata`)).text();
+    expect(metadata).not.toContain(pacs.url);
+    expect(metadata).toContain(`${server.url}/dicomweb/studies/`);
+  });
+
+  test('the worklist comes from Orthanc and the SPA mode opens the study through the proxy', async () => {
+    const { page, errors } = browser;
+    errors.length = 0;
+    const proxied: string[] = [];
+    page.on('response', r => {
+      if (new URL(r.url()).pathname.startsWith('/dicomweb/')) proxied.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(`${server.url}/`);
+    const row = page.getByRole('row').filter({ hasText: '01-Jan-2000' }).filter({ hasText: 'CT' });
+    await row.first().waitFor({ timeout: 60000 });
+    await dismissInvestigationalBanner(page);
+    await row.first().click();
+    const launchSpa = page.getByRole('button', { name: 'SPA Segmentation' });
+    await launchSpa.first().waitFor({ timeout: 30000 });
+    await launchSpa.first().click();
+    await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
+    await waitForRenderedImage(page);
+    await expect(page.getByTestId('spa-active-series').textContent()).resolves.toContain('39 images');
+    await screenshot(page, 'spa-mode-orthanc');
+
+    expect(proxied.some(r => r.startsWith('200') && r.includes('/frames/'))).toBe(true);
+    expect(proxied.filter(r => !r.startsWith('200'))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('with an unreachable DICOMweb server', () => {
+  test('startServer refuses with a clear message', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/dicom-web`;
+    await expect(startViewer({ dicomweb: url })).rejects.toThrow(StartupError);
+    await expect(startViewer({ dicomweb: url })).rejects.toThrow(`cannot reach the DICOMweb server at ${url}`);
+  });
+
+  test('`npm start -- --dicomweb <url>` exits with the message instead of serving a blank viewer', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/dicom-web`;
+    const result = spawnSync(path.join(REPO, 'node_modules', '.bin', 'tsx'), ['viewer/server.ts', '--port', '0', '--dicomweb', url], {
+      cwd: REPO,
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`cannot reach the DICOMweb server at ${url}`);
+  });
+});
