@@ -50,7 +50,13 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
 }
 
-export class SpaModel {
+/** What the SPA loop needs from a model: its contract and batched prediction. */
+export interface Predictor {
+  readonly contract: ModelContract;
+  predict(batch: readonly ModelInput[]): Promise<ModelOutput[]>;
+}
+
+export class SpaModel implements Predictor {
   readonly contract: ModelContract;
   private readonly ort: OrtLike;
   private readonly session: OrtSessionLike;

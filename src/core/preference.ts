@@ -9,7 +9,7 @@ import type { ModelOutput } from './model';
 import type { SampleSet } from './sampling';
 import type { Click } from './types';
 
-/** Smallest weight a component keeps, so that no reading style is ruled out for good. */
+/** Floor applied to each weight before renormalising, so that no reading style is ruled out for good. */
 export const MIN_WEIGHT = 0.02;
 
 /** Posterior responsibilities gamma[i][m] of each component for each sample's latent code. */

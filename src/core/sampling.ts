@@ -5,6 +5,9 @@
 import type { ModelOutput } from './model';
 import type { SeededRandom } from './random';
 
+/** Logit margin beyond which a pixel is taken as saturated for every sample. */
+export const SATURATION_LOGIT = 12;
+
 export interface SampleSet {
   n: number;
   /** Sample probabilities, n * H * W. */
@@ -45,17 +48,30 @@ export function drawSamples(
       zNR[i * rank + r] = output.mixMeansMR[c * rank + r] + sd * rng.normal();
     }
   }
-  const probsNHW = new Float32Array(n * pixels);
+  // Pixels whose mean logit lies beyond every sample's reach (|factor^T z| bounded by
+  // sum_r |factor_r| * max|z_r|) by more than SATURATION_LOGIT are the same for all samples up
+  // to sigmoid(-SATURATION_LOGIT) < 1e-5: they take sigmoid(mean) without the rank-R sum.
+  const zMaxR = new Float32Array(rank);
+  for (let i = 0; i < n; i++) for (let r = 0; r < rank; r++) zMaxR[r] = Math.max(zMaxR[r], Math.abs(zNR[i * rank + r]));
   const { meanLogitsHW: mean, factorRHW: factor } = output;
+  const varying: number[] = [];
+  const probsNHW = new Float32Array(n * pixels);
+  for (let p = 0; p < pixels; p++) {
+    let reach = 0;
+    for (let r = 0; r < rank; r++) reach += Math.abs(factor[r * pixels + p]) * zMaxR[r];
+    if (Math.abs(mean[p]) - reach > SATURATION_LOGIT) {
+      const v = 1 / (1 + Math.exp(-mean[p]));
+      for (let i = 0; i < n; i++) probsNHW[i * pixels + p] = v;
+    } else varying.push(p);
+  }
   for (let i = 0; i < n; i++) {
+    const z = zNR.subarray(i * rank, (i + 1) * rank);
     const row = probsNHW.subarray(i * pixels, (i + 1) * pixels);
-    row.set(mean);
-    for (let r = 0; r < rank; r++) {
-      const z = zNR[i * rank + r];
-      const f = factor.subarray(r * pixels, (r + 1) * pixels);
-      for (let p = 0; p < pixels; p++) row[p] += z * f[p];
+    for (const p of varying) {
+      let logit = mean[p];
+      for (let r = 0; r < rank; r++) logit += z[r] * factor[r * pixels + p];
+      row[p] = 1 / (1 + Math.exp(-logit));
     }
-    for (let p = 0; p < pixels; p++) row[p] = 1 / (1 + Math.exp(-row[p]));
   }
   return { n, probsNHW, zNR, componentN };
 }

@@ -4,7 +4,7 @@
  */
 import { kMeansPlusPlus } from './clustering';
 import { SpaInputError } from './errors';
-import type { ModelOutput, SpaModel } from './model';
+import type { ModelOutput, Predictor } from './model';
 import { derivedClick, PreferenceProfile, responsibilities, uniformProfile, updateWeights } from './preference';
 import { encodeClicks, pasteCrop, prepareCrop } from './preprocess';
 import { SeededRandom } from './random';
@@ -62,7 +62,7 @@ export class SpaCancelledError extends Error {
 
 export class SpaSession {
   readonly options: SpaOptions;
-  private readonly model: SpaModel;
+  private readonly model: Predictor;
   private profile: PreferenceProfile;
   private slice: SliceImage | null = null;
   private imageInput: Float32Array | null = null;
@@ -71,7 +71,7 @@ export class SpaSession {
   private history: RoundState[] = [];
   private generation = 0;
 
-  constructor(model: SpaModel, options: Partial<SpaOptions> = {}, profile?: PreferenceProfile) {
+  constructor(model: Predictor, options: Partial<SpaOptions> = {}, profile?: PreferenceProfile) {
     this.model = model;
     this.options = { ...DEFAULT_OPTIONS, ...options };
     const { candidates, samples } = this.options;
@@ -120,19 +120,32 @@ export class SpaSession {
     return this.pushRound(output, clicks, [...this.profile.piM]);
   }
 
-  /** The user picked candidate k: EM step on pi, derived click, new set. */
-  async choose(k: number): Promise<RoundResult> {
+  /**
+   * The user picked candidate k (or the recommendation): EM step on pi towards the samples
+   * behind the choice, derived click where the choice differs most from the alternatives,
+   * new set.
+   */
+  async choose(k: number | 'recommendation'): Promise<RoundResult> {
     const state = this.requireState();
-    const { candidates } = state.result;
-    if (!Number.isInteger(k) || k < 0 || k >= candidates.length) {
-      throw new SpaInputError('bad-choice', `There is no candidate ${k + 1}; this round has ${candidates.length}.`);
-    }
-    const chosen = candidates[k];
+    const { candidates, recommendationHW } = state.result;
     const weights = new Float64Array(state.samples.n);
-    chosen.sampleIndices.forEach(i => (weights[i] = 1));
-    const extra = this.options.derivedClicks
-      ? derivedClick(chosen.maskHW, candidates.filter((_, j) => j !== k).map(c => c.maskHW), state.result.cropSizePx, state.result.cropSizePx)
-      : null;
+    let chosenHW: Uint8Array;
+    let othersHW: Uint8Array[];
+    if (k === 'recommendation') {
+      // The majority vote speaks for all samples: pi keeps its balance, only the click is added.
+      weights.fill(1);
+      chosenHW = recommendationHW;
+      othersHW = candidates.map(c => c.maskHW);
+    } else {
+      if (!Number.isInteger(k) || k < 0 || k >= candidates.length) {
+        throw new SpaInputError('bad-choice', `There is no candidate ${k + 1}; this round has ${candidates.length}.`);
+      }
+      candidates[k].sampleIndices.forEach(i => (weights[i] = 1));
+      chosenHW = candidates[k].maskHW;
+      othersHW = candidates.filter((_, j) => j !== k).map(c => c.maskHW);
+    }
+    const size = state.result.cropSizePx;
+    const extra = this.options.derivedClicks ? derivedClick(chosenHW, othersHW, size, size) : null;
     const click = extra ? { row: extra.row + this.cropOriginPx.row, col: extra.col + this.cropOriginPx.col, positive: extra.positive } : null;
     return this.adapt(state, weights, click);
   }

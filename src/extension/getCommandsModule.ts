@@ -1,6 +1,7 @@
 import { SPA_MODULES } from './id';
 import { toActiveSeries } from './services/SpaService';
 import type { ExtensionParams, Services } from './types';
+import { checkStudyModalities } from './utils/studyModalities';
 
 /** Reads the display set shown in the active viewport into SpaService. */
 function syncActiveSeries({ viewportGridService, displaySetService, spaService }: Services): void {
@@ -8,6 +9,19 @@ function syncActiveSeries({ viewportGridService, displaySetService, spaService }
   const uid = viewportId ? viewportGridService.getDisplaySetsUIDsForViewport(viewportId)?.[0] : undefined;
   const ds = uid ? displaySetService.getDisplaySetByUID(uid) : undefined;
   spaService.setActiveSeries(ds ? toActiveSeries(ds) : null);
+}
+
+/**
+ * Checks the loaded display sets for a CT or MR series; when there is none, the panel
+ * and a notification say why SPA cannot work on this study.
+ */
+function checkStudy({ displaySetService, spaService, uiNotificationService }: Services): void {
+  const displaySets = displaySetService.getActiveDisplaySets();
+  if (!displaySets.length) return;
+  const check = checkStudyModalities(displaySets.map(ds => ds.Modality ?? ''));
+  if (spaService.setStudyCheck(check) && !check.valid) {
+    uiNotificationService.show({ title: 'SPA segmentation', message: check.description, type: 'warning', duration: 10000 });
+  }
 }
 
 /**
@@ -68,14 +82,17 @@ export default function getCommandsModule({ servicesManager }: ExtensionParams) 
     spaModeEnter: () => {
       const s = services();
       const sync = () => syncActiveSeries(s);
+      const check = () => checkStudy(s);
       const { viewportGridService: grid, displaySetService: dss, spaService } = s;
       for (const event of [grid.EVENTS.ACTIVE_VIEWPORT_ID_CHANGED, grid.EVENTS.GRID_STATE_CHANGED, grid.EVENTS.VIEWPORTS_READY]) {
         spaService.own(grid.subscribe(event, sync));
       }
       for (const event of [dss.EVENTS.DISPLAY_SETS_ADDED, dss.EVENTS.DISPLAY_SETS_CHANGED]) {
         spaService.own(dss.subscribe(event, sync));
+        spaService.own(dss.subscribe(event, check));
       }
       sync();
+      check();
       void actions.spaProbeModel();
     },
 

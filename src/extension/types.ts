@@ -26,6 +26,7 @@ export interface DisplaySet {
 
 export interface DisplaySetService extends PubSub {
   getDisplaySetByUID(uid: string): DisplaySet | undefined;
+  getActiveDisplaySets(): DisplaySet[];
 }
 
 export interface ViewportGridService extends PubSub {

@@ -27,6 +27,3 @@ export const dicomRt = {
 
 /** The host's basic mode, whose tool groups and toolbar set-up this mode reuses. */
 export const BASIC_MODE = '@ohif/mode-basic';
-
-/** Modalities SPA segments. */
-export const SPA_MODALITIES = ['CT', 'MR'] as const;

@@ -24,7 +24,7 @@ function describeSeries(series: ActiveSeries | null): string {
     series.modality,
     series.seriesNumber ? `#${series.seriesNumber}` : undefined,
     series.description,
-    series.numImages !== undefined ? `${series.numImages} images` : undefined,
+    series.numImages !== undefined ? `${series.numImages} image${series.numImages === 1 ? '' : 's'}` : undefined,
   ].filter(Boolean);
   return parts.join(' · ');
 }
@@ -35,7 +35,7 @@ function describeSeries(series: ActiveSeries | null): string {
  */
 export default function PanelSpa({ servicesManager }: Props) {
   const { spaService } = servicesManager.services;
-  const { modelStatus, activeSeries } = useSpaState(spaService);
+  const { modelStatus, activeSeries, studyCheck } = useSpaState(spaService);
 
   return (
     <div data-testid="spa-panel" className="flex flex-col gap-2 p-3 text-sm text-white">
@@ -49,6 +49,11 @@ export default function PanelSpa({ servicesManager }: Props) {
           {modelStatus.message}
         </span>
       </div>
+      {studyCheck && !studyCheck.valid && (
+        <div data-testid="spa-study-warning" role="alert" style={{ color: STATE_COLOURS.missing }}>
+          {studyCheck.description}
+        </div>
+      )}
       <div data-testid="spa-active-series" className="text-aqua-pale">
         {describeSeries(activeSeries)}
       </div>

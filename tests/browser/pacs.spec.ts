@@ -4,6 +4,7 @@
  * source; and the clear start-up failure when the DICOMweb server cannot be reached.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { StartupError, type RunningServer } from '../../viewer/server';
 import { launch, screenshot, type BrowserSession } from './browser';
@@ -18,6 +19,9 @@ import {
 } from './harness';
 
 const REPO = path.resolve(__dirname, '..', '..');
+/** A real DX radiograph (highdicom's test data): an image study SPA must refuse. */
+const DX_FILE = path.join(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'dx_image.dcm');
+const DX_STUDY_UID = '1.2.826.0.1.3680043.8.498.54401662452014863547255413372440461885';
 
 describe('with Orthanc behind the proxy', () => {
   let pacs: TestPacs;
@@ -69,6 +73,17 @@ describe('with Orthanc behind the proxy', () => {
     expect(proxied.some(r => r.startsWith('200') && r.includes('/frames/'))).toBe(true);
     expect(proxied.filter(r => !r.startsWith('200'))).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  test('the SPA mode opened on a study without CT or MR says why', async () => {
+    const stored = await fetch(`${pacs.url}/instances`, { method: 'POST', body: fs.readFileSync(DX_FILE) });
+    expect(stored.status).toBe(200);
+    const { page } = browser;
+    await page.goto(`${server.url}/spa?StudyInstanceUIDs=${DX_STUDY_UID}`);
+    const warning = page.getByTestId('spa-study-warning');
+    await warning.waitFor({ timeout: 60000 });
+    await expect(warning.textContent()).resolves.toBe('SPA segments CT or MR images; this study has only DX');
+    await screenshot(page, 'spa-mode-refuses-dx');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { DisplaySet, ServiceRegistration, SpaAppConfig, Subscription } from '../types';
+import type { StudyCheck } from '../utils/studyModalities';
 import PubSubService from './PubSubService';
 
 /**
@@ -29,18 +30,22 @@ export interface ActiveSeries {
 export interface SpaState {
   modelStatus: ModelStatus;
   activeSeries: ActiveSeries | null;
+  /** Whether the open study has a series SPA can segment (null until display sets load). */
+  studyCheck: StudyCheck | null;
 }
 
 const EVENTS = {
   STATE_CHANGED: 'event::spaService:stateChanged',
   MODEL_STATUS_CHANGED: 'event::spaService:modelStatusChanged',
   ACTIVE_SERIES_CHANGED: 'event::spaService:activeSeriesChanged',
+  STUDY_CHECK_CHANGED: 'event::spaService:studyCheckChanged',
 } as const;
 
 export type SpaEventPayloads = {
   STATE_CHANGED: SpaState;
   MODEL_STATUS_CHANGED: ModelStatus;
   ACTIVE_SERIES_CHANGED: ActiveSeries | null;
+  STUDY_CHECK_CHANGED: StudyCheck | null;
 };
 
 export const DEFAULT_SPA_CONFIG: SpaAppConfig = {
@@ -52,6 +57,7 @@ export const DEFAULT_SPA_CONFIG: SpaAppConfig = {
 const INITIAL_STATE: SpaState = {
   modelStatus: { state: 'unknown', message: 'Model not checked yet' },
   activeSeries: null,
+  studyCheck: null,
 };
 
 export function toActiveSeries(ds: DisplaySet): ActiveSeries {
@@ -110,6 +116,16 @@ export default class SpaService extends PubSubService<SpaEventPayloads> {
     this.state = { ...this.state, activeSeries };
     this._broadcastEvent(EVENTS.ACTIVE_SERIES_CHANGED, activeSeries);
     this._broadcastEvent(EVENTS.STATE_CHANGED, this.state);
+  }
+
+  /** Records whether the open study can be segmented; returns true when it changed. */
+  setStudyCheck(studyCheck: StudyCheck | null): boolean {
+    const prev = this.state.studyCheck;
+    if (prev?.valid === studyCheck?.valid && prev?.description === studyCheck?.description) return false;
+    this.state = { ...this.state, studyCheck };
+    this._broadcastEvent(EVENTS.STUDY_CHECK_CHANGED, studyCheck);
+    this._broadcastEvent(EVENTS.STATE_CHANGED, this.state);
+    return true;
   }
 
   /** Keeps a subscription to another service until destroy(). */
