@@ -1,5 +1,5 @@
 /**
- * Builds two things into dist/ (served under /spa/):
+ * Builds two things into dist/ (served under /spa-plugin/):
  *
  * 1. The runtime plugin: `extension.js` and `mode.js`, ES modules whose default exports
  *    are the OHIF extension and mode. OHIF imports them by package name through the

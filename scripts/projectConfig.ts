@@ -40,7 +40,7 @@ export const PATHS = {
 
 /** URL paths the viewer server exposes (one table, used by server, app-config and tests). */
 export const ROUTES = {
-  plugin: '/spa/',
+  plugin: '/spa-plugin/',
   models: '/models/',
   ort: '/onnxruntime-web/',
   sampleDicomweb: '/sample-dicomweb',

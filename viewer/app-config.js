@@ -59,6 +59,11 @@
     showErrorDetails: 'always',
     defaultDataSourceName: runtime.dicomweb ? 'pacs' : 'sample',
     dataSources: dataSources,
+    // OHIF calls this for failed image requests (including ones cancelled when the user
+    // leaves a study while it loads); without it the host throws "handler is not a function".
+    httpErrorHandler: function (error) {
+      console.warn('[SPA for OHIF] request failed:', (error && (error.status || error.message)) || error);
+    },
     // SPA settings, read by the extension's preRegistration (SpaService configuration).
     spa: {
       modelUrl: '/models/spa-lidc.onnx',

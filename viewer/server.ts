@@ -3,7 +3,7 @@
  *   /                    the published OHIF viewer (viewer/dist-host), with a patched
  *                        index.html and our app-config.js; unknown paths fall back to
  *                        index.html (the viewer's client-side routes)
- *   /spa/                our plugin build (dist/: extension.js, mode.js, bootstrap.js)
+ *   /spa-plugin/         our plugin build (dist/: extension.js, mode.js, bootstrap.js)
  *   /models/             the repository's models/ folder
  *   /onnxruntime-web/    onnxruntime-web's dist files (.wasm, .mjs)
  *   /sample-dicomweb/    the sample study as a static DICOMweb tree
@@ -41,6 +41,8 @@ const MIME: Record<string, string> = {
   '.xml': 'application/xml',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
 
 const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -172,7 +174,18 @@ function serveStaticDicomweb(req: http.IncomingMessage, res: http.ServerResponse
   const index = path.join(dir, 'index.json');
   if (isFile(index)) return sendFile(req, res, index, 'application/dicom+json');
   if (/\/frames\/\d+$/.test(subPath) && isFile(dir)) {
-    return sendFile(req, res, dir, 'application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1');
+    // WADO-RS answers frames as multipart/related, as a PACS does. (A bare
+    // application/octet-stream body lets the image loader decode a partly received
+    // frame now and then: "offset is out of bounds".)
+    const boundary = `spa-frame-${Date.now().toString(16)}`;
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream; transfer-syntax=${EXPLICIT_VR_LE}\r\n\r\n`),
+      fs.readFileSync(dir),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    return send(res, 200, req.method === 'HEAD' ? '' : body, `multipart/related; type="application/octet-stream"; boundary=${boundary}`, {
+      'Cache-Control': 'no-cache',
+    });
   }
   return notFound(res, subPath);
 }

@@ -15,6 +15,8 @@ export interface BrowserSession {
   page: Page;
   /** Page errors and console errors seen so far. */
   errors: string[];
+  /** Image/metadata requests OHIF reported as failed (our app-config's httpErrorHandler). */
+  failedRequests: string[];
   close(): Promise<void>;
 }
 
@@ -37,14 +39,19 @@ export async function launch(): Promise<BrowserSession> {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
+  const failedRequests: string[] = [];
   page.on('pageerror', err => errors.push(`pageerror: ${err.message}`));
   page.on('console', msg => {
     if (msg.type() === 'error') errors.push(`console.error: ${msg.text()} (${msg.location().url})`);
+    if (msg.type() === 'warning' && msg.text().startsWith('[SPA for OHIF] request failed')) {
+      failedRequests.push(`${msg.text()} at ${page.url()}`);
+    }
   });
   return {
     context,
     page,
     errors,
+    failedRequests,
     close: async () => {
       await context.close();
       fs.rmSync(profile, { recursive: true, force: true });

@@ -51,8 +51,9 @@ describe('with Orthanc behind the proxy', () => {
   });
 
   test('the worklist comes from Orthanc and the SPA mode opens the study through the proxy', async () => {
-    const { page, errors } = browser;
+    const { page, errors, failedRequests } = browser;
     errors.length = 0;
+    failedRequests.length = 0;
     const proxied: string[] = [];
     page.on('response', r => {
       if (new URL(r.url()).pathname.startsWith('/dicomweb/')) proxied.push(`${r.status()} ${r.url()}`);
@@ -73,6 +74,28 @@ describe('with Orthanc behind the proxy', () => {
     expect(proxied.some(r => r.startsWith('200') && r.includes('/frames/'))).toBe(true);
     expect(proxied.filter(r => !r.startsWith('200'))).toEqual([]);
     expect(errors).toEqual([]);
+    expect(failedRequests).toEqual([]);
+  });
+
+  test('the embedded sample stays available as the data source "sample"', async () => {
+    const { page, errors, failedRequests } = browser;
+    errors.length = 0;
+    failedRequests.length = 0;
+    const fromSample: string[] = [];
+    const onResponse = (r: { url(): string; status(): number }) => {
+      if (new URL(r.url()).pathname.startsWith('/sample-dicomweb/')) fromSample.push(`${r.status()} ${r.url()}`);
+    };
+    page.on('response', onResponse);
+    try {
+      await page.goto(`${server.url}/spa/sample?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
+      await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
+      await waitForRenderedImage(page);
+      expect(fromSample.some(r => r.startsWith('200') && r.includes('/frames/'))).toBe(true);
+      expect(errors).toEqual([]);
+    expect(failedRequests).toEqual([]);
+    } finally {
+      page.off('response', onResponse);
+    }
   });
 
   test('the SPA mode opened on a study without CT or MR says why', async () => {

@@ -31,7 +31,7 @@ test('serves the viewer with cross-origin isolation and the wasm runtime with it
   expect(index.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
   const html = await index.text();
   expect(html).toContain('<script type="importmap">');
-  expect(html.indexOf('/spa/bootstrap.js')).toBeLessThan(html.indexOf('app.bundle.'));
+  expect(html.indexOf('/spa-plugin/bootstrap.js')).toBeLessThan(html.indexOf('app.bundle.'));
 
   const wasm = await fetch(`${server.url}/onnxruntime-web/ort-wasm-simd-threaded.wasm`, { method: 'HEAD' });
   expect(wasm.headers.get('content-type')).toBe('application/wasm');
@@ -43,8 +43,9 @@ test('serves the viewer with cross-origin isolation and the wasm runtime with it
 });
 
 test('the worklist lists the sample study without any filter and opens it in the SPA mode', async () => {
-  const { page, errors } = browser;
+  const { page, errors, failedRequests } = browser;
   errors.length = 0;
+  failedRequests.length = 0;
   await page.goto(`${server.url}/`);
   const row = page.getByRole('row').filter({ hasText: '01-Jan-2000' }).filter({ hasText: 'CT' });
   await row.first().waitFor({ timeout: 60000 });
@@ -76,11 +77,13 @@ test('the worklist lists the sample study without any filter and opens it in the
 
   await screenshot(page, 'spa-mode-sample');
   expect(errors).toEqual([]);
+  expect(failedRequests).toEqual([]);
 });
 
 test('the SPA toolbar button reopens the SPA panel', async () => {
-  const { page, errors } = browser;
+  const { page, errors, failedRequests } = browser;
   errors.length = 0;
+  failedRequests.length = 0;
   await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
   await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
   await waitForRenderedImage(page);
@@ -90,12 +93,13 @@ test('the SPA toolbar button reopens the SPA panel', async () => {
   await page.locator('[data-cy="SpaPanel"]').first().click();
   await page.getByTestId('spa-panel').waitFor({ timeout: 10000 });
   expect(errors).toEqual([]);
+  expect(failedRequests).toEqual([]);
 });
 
 test('a host whose React does not match shows a clear message in the page', async () => {
   const { page, errors } = browser;
   // Simulate a different host by changing the React version the bootstrap expects.
-  await page.route('**/spa/bootstrap.js', async route => {
+  await page.route('**/spa-plugin/bootstrap.js', async route => {
     const response = await route.fetch();
     const body = (await response.text()).replace(/reactVersion:\s*"18\.3\.1"|"reactVersion":"18\.3\.1"/, m => m.replace('18.3.1', '99.0.0'));
     await route.fulfill({ response, body });
@@ -110,6 +114,6 @@ test('a host whose React does not match shows a clear message in the page', asyn
     expect(text).toContain('React is 18.3.1');
     await screenshot(page, 'host-mismatch');
   } finally {
-    await page.unroute('**/spa/bootstrap.js');
+    await page.unroute('**/spa-plugin/bootstrap.js');
   }
 });
