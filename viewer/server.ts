@@ -215,8 +215,8 @@ function checkBuildOutputs(): void {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   checkBuildOutputs();
   buildStaticDicomweb();
-  const dicomweb = options.dicomweb ? new URL(options.dicomweb) : undefined;
   if (options.dicomweb) await probeDicomweb(options.dicomweb);
+  const dicomweb = options.dicomweb ? new URL(options.dicomweb) : undefined;
 
   const hostHtml = fs.readFileSync(path.join(PATHS.hostDist, 'index.html'), 'utf8');
   const indexHtml = patchIndexHtml(hostHtml, {
@@ -274,9 +274,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   const host = options.host ?? '127.0.0.1';
+  const wantedPort = options.port ?? 3000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, host, () => resolve());
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new StartupError(`port ${wantedPort} on ${host} is already in use; choose another with PORT=… or --port …`)
+          : err
+      )
+    );
+    server.listen(wantedPort, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;

@@ -117,6 +117,12 @@ describe('with an unreachable DICOMweb server', () => {
     await expect(startViewer({ dicomweb: url })).rejects.toThrow(`cannot reach the DICOMweb server at ${url}`);
   });
 
+  test('a malformed --dicomweb value is refused with an example of a valid one', async () => {
+    await expect(startViewer({ dicomweb: 'not a url' })).rejects.toThrow(
+      '--dicomweb "not a url" is not a valid URL (expected e.g. http://127.0.0.1:8042/dicom-web)'
+    );
+  });
+
   test('`npm start -- --dicomweb <url>` exits with the message instead of serving a blank viewer', async () => {
     const url = `http://127.0.0.1:${await freePort()}/dicom-web`;
     const result = spawnSync(path.join(REPO, 'node_modules', '.bin', 'tsx'), ['viewer/server.ts', '--port', '0', '--dicomweb', url], {

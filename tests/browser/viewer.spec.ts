@@ -42,6 +42,16 @@ test('serves the viewer with cross-origin isolation and the wasm runtime with it
   expect((await studies.json())[0]['0020000D'].Value[0]).toBe(SAMPLE_STUDY_UID);
 });
 
+test('the plugin reads React from the host instead of bundling it', async () => {
+  const extension = await (await fetch(`${server.url}/spa-plugin/extension.js`)).text();
+  expect(extension).toContain('window["react"]');
+  expect(extension).not.toMatch(/__SECRET_INTERNALS|ReactCurrentOwner|react\.production/);
+});
+
+test('a second server on a port in use says so', async () => {
+  await expect(startViewer({ port: server.port })).rejects.toThrow(`port ${server.port} on 127.0.0.1 is already in use`);
+});
+
 test('the worklist lists the sample study without any filter and opens it in the SPA mode', async () => {
   const { page, errors, failedRequests } = browser;
   errors.length = 0;
