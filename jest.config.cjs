@@ -14,4 +14,6 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/viewer/dist-host/', '<rootDir>/dist/'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.[jt]sx?$': 'babel-jest' },
+  // Model-backed tests create onnxruntime sessions; give them room on a loaded 2-core machine.
+  testTimeout: 60000,
 };

@@ -1,7 +1,8 @@
 /**
  * k-means++ over the samples' probability maps, deterministic for a given generator.
- * Distances are computed only on pixels where the samples differ (elsewhere every sample
- * has the same value, which adds the same to every distance and changes no assignment).
+ * Distances are computed only on the pixels where samples differ (`activePixels`, e.g.
+ * SampleSet.varyingPixels; found by scanning when not given): elsewhere every sample has the
+ * same value, which adds nothing to any distance.
  */
 import type { SeededRandom } from './random';
 
@@ -28,10 +29,17 @@ function activePixels(probsNHW: Float32Array, n: number, pixels: number): Int32A
   return Int32Array.from(active);
 }
 
-export function kMeansPlusPlus(probsNHW: Float32Array, n: number, k: number, rng: SeededRandom, maxIterations = 25): Clustering {
+export function kMeansPlusPlus(
+  probsNHW: Float32Array,
+  n: number,
+  k: number,
+  rng: SeededRandom,
+  options: { activePixels?: Int32Array; maxIterations?: number } = {}
+): Clustering {
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
   const pixels = probsNHW.length / n;
-  const active = activePixels(probsNHW, n, pixels);
+  const maxIterations = options.maxIterations ?? 25;
+  const active = options.activePixels ?? activePixels(probsNHW, n, pixels);
   const d = active.length;
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = probsNHW[i * pixels + active[j]];

@@ -6,7 +6,7 @@ import type { ModelOutput } from './model';
 import type { SeededRandom } from './random';
 
 /** Logit margin beyond which a pixel is taken as saturated for every sample. */
-export const SATURATION_LOGIT = 12;
+export const SATURATION_LOGIT = 6;
 
 export interface SampleSet {
   n: number;
@@ -16,6 +16,8 @@ export interface SampleSet {
   zNR: Float32Array;
   /** Mixture component that produced each sample. */
   componentN: Int32Array;
+  /** Pixels whose value may differ between samples (all others are equal in every sample); clustering scans for them when absent. */
+  varyingPixels?: Int32Array;
 }
 
 export interface SampleSummary {
@@ -48,32 +50,51 @@ export function drawSamples(
       zNR[i * rank + r] = output.mixMeansMR[c * rank + r] + sd * rng.normal();
     }
   }
-  // Pixels whose mean logit lies beyond every sample's reach (|factor^T z| bounded by
-  // sum_r |factor_r| * max|z_r|) by more than SATURATION_LOGIT are the same for all samples up
-  // to sigmoid(-SATURATION_LOGIT) < 1e-5: they take sigmoid(mean) without the rank-R sum.
-  const zMaxR = new Float32Array(rank);
-  for (let i = 0; i < n; i++) for (let r = 0; r < rank; r++) zMaxR[r] = Math.max(zMaxR[r], Math.abs(zNR[i * rank + r]));
+  // A pixel whose logit stays beyond +-SATURATION_LOGIT for every drawn z (bounded by
+  // Cauchy-Schwarz and by sum_r |factor_r| max|z_r|) is decided alike by all samples: it
+  // takes sigmoid(mean) for each of them (an error below sigmoid(-SATURATION_LOGIT) = 0.25 %)
+  // and is skipped by the rank-R sum and by clustering.
+  const zMaxR = new Float64Array(rank);
+  let zNormMax = 0;
+  for (let i = 0; i < n; i++) {
+    let norm2 = 0;
+    for (let r = 0; r < rank; r++) {
+      const z = zNR[i * rank + r];
+      zMaxR[r] = Math.max(zMaxR[r], Math.abs(z));
+      norm2 += z * z;
+    }
+    zNormMax = Math.max(zNormMax, Math.sqrt(norm2));
+  }
   const { meanLogitsHW: mean, factorRHW: factor } = output;
-  const varying: number[] = [];
   const probsNHW = new Float32Array(n * pixels);
+  const varying: number[] = [];
   for (let p = 0; p < pixels; p++) {
-    let reach = 0;
-    for (let r = 0; r < rank; r++) reach += Math.abs(factor[r * pixels + p]) * zMaxR[r];
+    let reachAbs = 0;
+    let norm2 = 0;
+    for (let r = 0; r < rank; r++) {
+      const f = factor[r * pixels + p];
+      reachAbs += Math.abs(f) * zMaxR[r];
+      norm2 += f * f;
+    }
+    const reach = Math.min(reachAbs, Math.sqrt(norm2) * zNormMax);
     if (Math.abs(mean[p]) - reach > SATURATION_LOGIT) {
       const v = 1 / (1 + Math.exp(-mean[p]));
       for (let i = 0; i < n; i++) probsNHW[i * pixels + p] = v;
     } else varying.push(p);
   }
+  const varyingPixels = Int32Array.from(varying);
+  const logits = new Float32Array(varyingPixels.length);
   for (let i = 0; i < n; i++) {
-    const z = zNR.subarray(i * rank, (i + 1) * rank);
-    const row = probsNHW.subarray(i * pixels, (i + 1) * pixels);
-    for (const p of varying) {
-      let logit = mean[p];
-      for (let r = 0; r < rank; r++) logit += z[r] * factor[r * pixels + p];
-      row[p] = 1 / (1 + Math.exp(-logit));
+    for (let j = 0; j < varyingPixels.length; j++) logits[j] = mean[varyingPixels[j]];
+    for (let r = 0; r < rank; r++) {
+      const z = zNR[i * rank + r];
+      const offset = r * pixels;
+      for (let j = 0; j < varyingPixels.length; j++) logits[j] += z * factor[offset + varyingPixels[j]];
     }
+    const base = i * pixels;
+    for (let j = 0; j < varyingPixels.length; j++) probsNHW[base + varyingPixels[j]] = 1 / (1 + Math.exp(-logits[j]));
   }
-  return { n, probsNHW, zNR, componentN };
+  return { n, probsNHW, zNR, componentN, varyingPixels };
 }
 
 export function summariseSamples(samples: SampleSet): SampleSummary {

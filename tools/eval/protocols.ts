@@ -1,0 +1,59 @@
+/**
+ * Simulated users. "rater": one reader's mask is the target, first click at its deepest pixel.
+ * "spa" (after the SPA paper's released code): first click inside the readers' agreement; a
+ * preference pixel picks which readers the user sides with; the target is their >= 50 % vote.
+ */
+import { deepestPoint, SeededRandom } from '../../src/core';
+import type { Click } from '../../src/core';
+import type { CropSlice } from './dataset';
+
+export type ProtocolName = 'spa' | 'rater';
+export const PROTOCOLS: ProtocolName[] = ['spa', 'rater'];
+
+export interface Case {
+  protocol: ProtocolName;
+  targetHW: Uint8Array;
+  firstClick: Click;
+}
+
+function vote(masks: readonly Uint8Array[], atLeast: number): Uint8Array {
+  const out = new Uint8Array(masks[0].length);
+  for (let p = 0; p < out.length; p++) {
+    let n = 0;
+    for (const m of masks) n += m[p];
+    out[p] = n >= atLeast ? 1 : 0;
+  }
+  return out;
+}
+
+/** The first click of the "spa" protocol: deepest pixel all marking readers agree on. */
+export function agreementClick(slice: CropSlice): Click {
+  const readers = slice.readerMasksHW;
+  for (const need of [readers.length, Math.ceil(readers.length / 2), 1]) {
+    const p = deepestPoint(vote(readers, need), slice.size, slice.size);
+    if (p) return { ...p, positive: true };
+  }
+  throw new Error(`${slice.id}: no reader marked this slice`);
+}
+
+export function raterCases(slice: CropSlice): Case[] {
+  return slice.readerMasksHW.map(targetHW => {
+    const p = deepestPoint(targetHW, slice.size, slice.size)!;
+    return { protocol: 'rater', targetHW, firstClick: { ...p, positive: true } };
+  });
+}
+
+export function spaCase(slice: CropSlice, rng: SeededRandom): Case {
+  const readers = slice.readerMasksHW;
+  const pixels = slice.size * slice.size;
+  const count = new Uint8Array(pixels);
+  for (const m of readers) for (let p = 0; p < pixels; p++) count[p] += m[p];
+  const disputed: number[] = [];
+  for (let p = 0; p < pixels; p++) if (count[p] > 0 && count[p] < readers.length) disputed.push(p);
+  const pixel = disputed.length && rng.next() < 0.8 ? disputed[Math.floor(rng.next() * disputed.length)] : Math.floor(rng.next() * pixels);
+  const majority = count[pixel] * 2 >= readers.length ? 1 : 0;
+  const label = rng.next() < 0.8 ? majority : 1 - majority;
+  const siding = readers.filter(m => m[pixel] === label);
+  const group = siding.length ? siding : readers;
+  return { protocol: 'spa', targetHW: vote(group, Math.ceil(group.length / 2)), firstClick: agreementClick(slice) };
+}

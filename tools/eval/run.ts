@@ -1,0 +1,173 @@
+/**
+ * Evaluation harness: simulated users on LIDC crops, SPA against the frozen and click-only
+ * baselines.
+ *
+ *   npm run eval -- --data ../shared/data/lidc-crops --split models/spa-lidc-split.json [--out eval.json]
+ *
+ * Options: --split <json> keeps only its val_patients; --limit <n> the first n slices;
+ * --workers <n> processes (default 2); --samples, --candidates, --seed.
+ */
+import { fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+import { SeededRandom } from '../../src/core';
+import { loadNodeModel } from '../lib/nodeModel';
+import { CropSlice, loadCropSlices } from './dataset';
+import { PROTOCOLS, ProtocolName, raterCases, spaCase } from './protocols';
+import { BatchingPredictor, CachingPredictor, CaseResult, distributionMetrics, METHODS, MethodName, simulateCase } from './simulate';
+
+interface Args {
+  data: string;
+  out?: string;
+  split?: string;
+  limit?: number;
+  workers: number;
+  samples: number;
+  candidates: number;
+  seed: number;
+  worker?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { data: '', workers: 2, samples: 32, candidates: 3, seed: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '');
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`--${key} needs a value`);
+    if (key === 'data' || key === 'out' || key === 'split') args[key] = value;
+    else if (['limit', 'workers', 'samples', 'candidates', 'seed', 'worker'].includes(key)) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--${key} must be a non-negative integer, got "${value}"`);
+      (args as unknown as Record<string, number>)[key] = n;
+    } else throw new Error(`unknown option --${key}; options: --data --out --split --limit --workers --samples --candidates --seed`);
+  }
+  if (!args.data) throw new Error('--data <dir> is required (a folder laid out like ../shared/data/lidc-crops)');
+  return args;
+}
+
+interface SliceRecord {
+  cases: { protocol: ProtocolName; method: MethodName; result: CaseResult }[];
+  ged: number;
+  bestOfNDice: number;
+}
+
+function selectSlices(args: Args): CropSlice[] {
+  const patients = args.split ? new Set<string>(JSON.parse(readFileSync(args.split, 'utf8')).val_patients) : undefined;
+  const slices = loadCropSlices(args.data, patients);
+  return args.limit ? slices.slice(0, args.limit) : slices;
+}
+
+async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record: SliceRecord) => void): Promise<void> {
+  const model = await loadNodeModel('node', { threads: 1 });
+  const predictor = new CachingPredictor(new BatchingPredictor(model));
+  const base = { samples: args.samples, candidates: args.candidates, seed: args.seed };
+  for (const slice of slices) {
+    predictor.clear();
+    const rng = new SeededRandom(args.seed * 7919 + hash(slice.id));
+    const cases = [spaCase(slice, rng), ...raterCases(slice)];
+    const record: SliceRecord = { cases: [], ged: 0, bestOfNDice: 0 };
+    // All cases at once, so that their model passes are batched.
+    const runs = cases.flatMap(kase => METHODS.map(async method => ({ protocol: kase.protocol, method, result: await simulateCase(predictor, slice, kase, method, base) })));
+    record.cases = await Promise.all(runs);
+    Object.assign(record, await distributionMetrics(predictor, slice, cases[0].firstClick, args.samples, args.seed));
+    onSlice(record);
+  }
+  await model.release();
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+const THRESHOLDS = ['0.75', '0.80', '0.85'] as const;
+
+function summarise(results: CaseResult[]) {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const at = (key: 'dicePerRound' | 'iouPerRound', r: number) => mean(results.map(c => c[key][r - 1]));
+  const roundsTo = (t: number) => mean(results.map(c => {
+    const i = c.dicePerRound.findIndex(d => d >= t);
+    return i < 0 ? 10 : i + 1;
+  }));
+  return {
+    cases: results.length,
+    dice: { 1: at('dicePerRound', 1), 3: at('dicePerRound', 3), 6: at('dicePerRound', 6) },
+    iou: { 1: at('iouPerRound', 1), 3: at('iouPerRound', 3), 6: at('iouPerRound', 6) },
+    rounds_to: Object.fromEntries(THRESHOLDS.map(t => [t, roundsTo(Number(t))])),
+    best_candidate_wins: mean(results.map(c => (c.bestCandidateWins ? 1 : 0))),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const slices = selectSlices(args);
+  if (args.worker !== undefined) {
+    // Worker: every args.workers-th slice, records streamed to the parent.
+    const mine = slices.filter((_, i) => i % args.workers === args.worker);
+    await evaluateSlices(mine, args, record => process.send!({ record }));
+    return;
+  }
+  const model = JSON.parse(readFileSync(require.resolve('../../models/spa-lidc.json'), 'utf8'));
+  console.log(`SPA evaluation: ${slices.length} slices, model ${model.name} ${model.version}, ${args.workers} workers, N=${args.samples}, K=${args.candidates}`);
+  const t0 = performance.now();
+  const records: SliceRecord[] = [];
+  let lastPrint = 0;
+  await Promise.all(
+    Array.from({ length: args.workers }, (_, w) =>
+      new Promise<void>((resolve, reject) => {
+        const child = fork(process.argv[1], [...process.argv.slice(2), '--worker', String(w)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        child.on('message', (msg: { record: SliceRecord }) => {
+          records.push(msg.record);
+          const now = performance.now();
+          if (now - lastPrint > 5000 || records.length === slices.length) {
+            lastPrint = now;
+            const s = (now - t0) / 1000;
+            console.log(`  ${records.length}/${slices.length} slices, ${s.toFixed(0)} s, eta ${((s / records.length) * (slices.length - records.length)).toFixed(0)} s`);
+          }
+        });
+        child.on('exit', code => (code === 0 ? resolve() : reject(new Error(`worker ${w} exited with ${code}`))));
+      })
+    )
+  );
+  const pick = (method: MethodName, protocol: ProtocolName) =>
+    summarise(records.flatMap(r => r.cases.filter(c => c.method === method && c.protocol === protocol).map(c => c.result)));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const report = {
+    model: { name: model.name, version: model.version, sha256: model.sha256 },
+    slices: records.length,
+    seconds: (performance.now() - t0) / 1000,
+    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, rounds: 6, data: args.data, split: args.split ?? null },
+    protocols: Object.fromEntries(PROTOCOLS.map(p => [p, pick('spa', p)])),
+    baselines: Object.fromEntries((['frozen', 'clicks'] as const).map(m => [m, Object.fromEntries(PROTOCOLS.map(p => [p, pick(m, p)]))])),
+    distribution: { ged: mean(records.map(r => r.ged)), best_of_n_dice: mean(records.map(r => r.bestOfNDice)) },
+  };
+  printTable(report);
+  if (args.out) {
+    writeFileSync(args.out, JSON.stringify(report, null, 1) + '\n');
+    console.log(`wrote ${args.out}`);
+  }
+}
+
+function printTable(report: { protocols: Record<string, ReturnType<typeof summarise>>; baselines: Record<string, Record<string, ReturnType<typeof summarise>>>; distribution: { ged: number; best_of_n_dice: number }; seconds: number }): void {
+  const f = (x: number) => x.toFixed(3);
+  console.log('\nmethod  protocol  cases  dice@1 dice@3 dice@6  iou@1  iou@3  iou@6  to.75  to.80  to.85  best>rec');
+  const rows: [string, string, ReturnType<typeof summarise>][] = [];
+  for (const p of PROTOCOLS) {
+    rows.push(['spa', p, report.protocols[p]]);
+    for (const m of ['frozen', 'clicks']) rows.push([m, p, report.baselines[m][p]]);
+  }
+  for (const [m, p, s] of rows) {
+    console.log(
+      `${m.padEnd(7)} ${p.padEnd(8)} ${String(s.cases).padStart(6)}  ${f(s.dice[1])}  ${f(s.dice[3])}  ${f(s.dice[6])}  ${f(s.iou[1])}  ${f(s.iou[3])}  ${f(s.iou[6])}  ` +
+        `${s.rounds_to['0.75'].toFixed(2).padStart(5)}  ${s.rounds_to['0.80'].toFixed(2).padStart(5)}  ${s.rounds_to['0.85'].toFixed(2).padStart(5)}  ${f(s.best_candidate_wins)}`
+    );
+  }
+  console.log(`distribution: GED ${f(report.distribution.ged)}, best-of-N Dice ${f(report.distribution.best_of_n_dice)}; ${report.seconds.toFixed(0)} s`);
+}
+
+main().catch(err => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
