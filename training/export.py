@@ -102,6 +102,7 @@ def main() -> None:
     p.add_argument("--fixture-image", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "lidc0001-slice4.png"),
                    help="128x128 grey PNG used as the parity input")
     p.add_argument("--fixture-out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
+    p.add_argument("--split", help="split.json of the training run, copied to <out>/<name>-split.json for the evaluation harness")
     args = p.parse_args()
     config: dict = {}
     if args.checkpoint:
@@ -128,6 +129,12 @@ def main() -> None:
     os.makedirs(args.fixture_out, exist_ok=True)
     with open(os.path.join(args.fixture_out, args.name + "-parity.json"), "w") as f:
         json.dump(parity_fixture(net, image), f)
+    if args.split:
+        with open(args.split) as f:
+            split = json.load(f)
+        with open(os.path.join(args.out, args.name + "-split.json"), "w") as f:
+            json.dump(split, f, indent=1)
+            f.write("\n")
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes) and its contract")
 
 
