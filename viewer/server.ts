@@ -251,6 +251,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       }
       if (p === ROUTES.runtimeConfig) return send(res, 200, runtimeJs, MIME['.js'], { 'Cache-Control': 'no-cache' });
       if (p === '/app-config.js') return sendFile(req, res, PATHS.appConfig);
+      if (p === '/favicon.ico') return sendFile(req, res, path.join(PATHS.hostDist, 'assets', 'favicon.ico'));
       for (const [prefix, root] of mounts) {
         if (p.startsWith(prefix)) {
           const file = safeJoin(root, p.slice(prefix.length));
