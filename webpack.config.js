@@ -38,9 +38,23 @@ module.exports = (env = {}, argv = {}) => [
     output: {
       path: path.resolve(__dirname, 'dist'),
       filename: '[name].js',
+      // Lazy chunks (e.g. `import('onnxruntime-web/wasm')`) load relative to the plugin.
+      chunkFilename: 'chunks/[name].[contenthash:8].js',
       module: true,
       library: { type: 'module' },
       clean: { keep: /^bootstrap\.js/ },
+    },
+    resolve: {
+      extensions: ['.ts', '.tsx', '.js'],
+      // onnxruntime-web: take the build that loads its wasm glue (.mjs) and .wasm from
+      // `ort.env.wasm.wasmPaths` (the server's /onnxruntime-web/) instead of bundling them.
+      conditionNames: ['onnxruntime-web-use-extern-wasm', 'import', 'module', 'browser', 'default'],
+    },
+    module: {
+      rules: [{ test: /\.[jt]sx?$/, exclude: /node_modules/, use: 'babel-loader' }],
+      // Do not emit onnxruntime-web's `new URL('…mjs', import.meta.url)` files as assets:
+      // they are served from /onnxruntime-web/.
+      parser: { javascript: { url: false } },
     },
     externalsType: 'window',
     externals: { react: 'react', 'react-dom': 'react-dom' },
