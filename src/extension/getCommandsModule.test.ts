@@ -49,6 +49,16 @@ describe('SPA commands', () => {
     expect(broken.spaService.getState().modelStatus.message).toContain('network down');
   });
 
+  it('spaProbeModel drops a result that arrives after the mode was left', async () => {
+    let answer: (v: unknown) => void = () => undefined;
+    const { actions, spaService } = setup(jest.fn(() => new Promise(resolve => (answer = resolve))));
+    const probing = actions.spaProbeModel();
+    spaService.clear();
+    answer({ ok: false, status: 404 });
+    await probing;
+    expect(spaService.getState().modelStatus.state).toBe('unknown');
+  });
+
   it('spaShowPanel reopens the right panel with the SPA tab', () => {
     const { actions, panelService } = setup(jest.fn());
     actions.spaShowPanel();

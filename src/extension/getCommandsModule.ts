@@ -1,5 +1,5 @@
 import { SPA_MODULES } from './id';
-import { toActiveSeries } from './services/SpaService';
+import { toActiveSeries, type ModelStatus } from './services/SpaService';
 import type { ExtensionParams, Services } from './types';
 import { checkStudyModalities } from './utils/studyModalities';
 
@@ -57,11 +57,13 @@ export default function getCommandsModule({ servicesManager }: ExtensionParams) 
     spaProbeModel: async (): Promise<void> => {
       const { spaService } = services();
       const { modelContractUrl } = spaService.getConfig();
+      const epoch = spaService.currentEpoch();
+      const report = (status: ModelStatus) => spaService.isCurrent(epoch) && spaService.setModelStatus(status);
       spaService.setModelStatus({ state: 'checking', message: 'Looking for the model…' });
       try {
         const response = await fetch(modelContractUrl, { cache: 'no-cache' });
         if (!response.ok) {
-          spaService.setModelStatus({
+          report({
             state: 'missing',
             message: `No model installed (${modelContractUrl}: HTTP ${response.status})`,
           });
@@ -69,9 +71,9 @@ export default function getCommandsModule({ servicesManager }: ExtensionParams) 
         }
         const contract = (await response.json()) as { name?: string; version?: string | number };
         const label = [contract.name, contract.version].filter(v => v !== undefined).join(' ') || modelContractUrl;
-        spaService.setModelStatus({ state: 'available', message: `Model ${label} available, not loaded` });
+        report({ state: 'available', message: `Model ${label} available, not loaded` });
       } catch (error) {
-        spaService.setModelStatus({
+        report({
           state: 'error',
           message: `Cannot read the model contract ${modelContractUrl}: ${(error as Error).message}`,
         });

@@ -88,6 +88,8 @@ export default class SpaService extends PubSubService<SpaEventPayloads> {
   private state: SpaState = INITIAL_STATE;
   /** Subscriptions to other services, owned by this service and removed by destroy(). */
   private external: Subscription[] = [];
+  /** Increases on every clear(), so async work started before it can tell it is stale. */
+  private epoch = 0;
 
   constructor(config: Partial<SpaAppConfig> = {}) {
     super(EVENTS);
@@ -133,8 +135,18 @@ export default class SpaService extends PubSubService<SpaEventPayloads> {
     this.external.push(subscription);
   }
 
+  /** Token for async work: compare with `isCurrent(token)` before writing results back. */
+  currentEpoch(): number {
+    return this.epoch;
+  }
+
+  isCurrent(epoch: number): boolean {
+    return epoch === this.epoch;
+  }
+
   /** Drops owned subscriptions and returns to the initial state (on mode exit). */
   clear(): void {
+    this.epoch++;
     this.external.forEach(s => s.unsubscribe());
     this.external = [];
     this.state = INITIAL_STATE;
