@@ -50,49 +50,58 @@ export function drawSamples(
       zNR[i * rank + r] = output.mixMeansMR[c * rank + r] + sd * rng.normal();
     }
   }
-  // A pixel whose logit stays beyond +-SATURATION_LOGIT for every drawn z (bounded by
-  // Cauchy-Schwarz and by sum_r |factor_r| max|z_r|) is decided alike by all samples: it
-  // takes sigmoid(mean) for each of them (an error below sigmoid(-SATURATION_LOGIT) = 0.25 %)
-  // and is skipped by the rank-R sum and by clustering.
-  const zMaxR = new Float64Array(rank);
-  let zNormMax = 0;
+  // A pixel whose logit stays beyond +-SATURATION_LOGIT for every drawn z is decided alike
+  // by all samples: it takes sigmoid(mean) for each of them (an error below
+  // sigmoid(-SATURATION_LOGIT) = 0.25 %) and is skipped by the rank-R sum and by clustering.
+  // Bound: for a sample of component c, logit = mean + factor.mu_c + factor.(z - mu_c), and
+  // |factor.(z - mu_c)| <= |factor| * max_i |z_i - mu_c(i)| (Cauchy-Schwarz).
+  const { meanLogitsHW: mean, factorRHW: factor, mixMeansMR } = output;
+  const used = Array.from(new Set(Array.from(componentN)));
+  let spreadMax = 0;
   for (let i = 0; i < n; i++) {
-    let norm2 = 0;
-    for (let r = 0; r < rank; r++) {
-      const z = zNR[i * rank + r];
-      zMaxR[r] = Math.max(zMaxR[r], Math.abs(z));
-      norm2 += z * z;
-    }
-    zNormMax = Math.max(zNormMax, Math.sqrt(norm2));
+    let d2 = 0;
+    for (let r = 0; r < rank; r++) d2 += (zNR[i * rank + r] - mixMeansMR[componentN[i] * rank + r]) ** 2;
+    spreadMax = Math.max(spreadMax, Math.sqrt(d2));
   }
-  const { meanLogitsHW: mean, factorRHW: factor } = output;
   const probsNHW = new Float32Array(n * pixels);
   const varying: number[] = [];
   for (let p = 0; p < pixels; p++) {
-    let reachAbs = 0;
     let norm2 = 0;
-    for (let r = 0; r < rank; r++) {
-      const f = factor[r * pixels + p];
-      reachAbs += Math.abs(f) * zMaxR[r];
-      norm2 += f * f;
+    for (let r = 0; r < rank; r++) norm2 += factor[r * pixels + p] ** 2;
+    const reach = Math.sqrt(norm2) * spreadMax;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const c of used) {
+      let centre = mean[p];
+      for (let r = 0; r < rank; r++) centre += factor[r * pixels + p] * mixMeansMR[c * rank + r];
+      lo = Math.min(lo, centre - reach);
+      hi = Math.max(hi, centre + reach);
     }
-    const reach = Math.min(reachAbs, Math.sqrt(norm2) * zNormMax);
-    if (Math.abs(mean[p]) - reach > SATURATION_LOGIT) {
+    if (lo > SATURATION_LOGIT || hi < -SATURATION_LOGIT) {
       const v = 1 / (1 + Math.exp(-mean[p]));
       for (let i = 0; i < n; i++) probsNHW[i * pixels + p] = v;
     } else varying.push(p);
   }
   const varyingPixels = Int32Array.from(varying);
-  const logits = new Float32Array(varyingPixels.length);
+  const v = varyingPixels.length;
+  // Gather the varying pixels' mean and factor rows once, so that the per-sample sums run
+  // over contiguous memory.
+  const meanV = new Float64Array(v);
+  const factorRV = new Float64Array(rank * v);
+  for (let j = 0; j < v; j++) {
+    meanV[j] = mean[varyingPixels[j]];
+    for (let r = 0; r < rank; r++) factorRV[r * v + j] = factor[r * pixels + varyingPixels[j]];
+  }
+  const logits = new Float64Array(v);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < varyingPixels.length; j++) logits[j] = mean[varyingPixels[j]];
+    logits.set(meanV);
     for (let r = 0; r < rank; r++) {
       const z = zNR[i * rank + r];
-      const offset = r * pixels;
-      for (let j = 0; j < varyingPixels.length; j++) logits[j] += z * factor[offset + varyingPixels[j]];
+      const offset = r * v;
+      for (let j = 0; j < v; j++) logits[j] += z * factorRV[offset + j];
     }
     const base = i * pixels;
-    for (let j = 0; j < varyingPixels.length; j++) probsNHW[base + varyingPixels[j]] = 1 / (1 + Math.exp(-logits[j]));
+    for (let j = 0; j < v; j++) probsNHW[base + varyingPixels[j]] = 1 / (1 + Math.exp(-logits[j]));
   }
   return { n, probsNHW, zNR, componentN, varyingPixels };
 }

@@ -14,6 +14,8 @@ export const SPA_MODULES = {
 export const SPA_COMMANDS = {
   showPanel: 'spaShowPanel',
   probeModel: 'spaProbeModel',
+  modeEnter: 'spaModeEnter',
+  modeExit: 'spaModeExit',
 } as const;
 
 export const SPA_TOOLBAR = {

@@ -1,4 +1,4 @@
-import { MODE_ID, SPA_MODULES, id as SPA_EXTENSION_ID, VERSION } from '../extension/id';
+import { MODE_ID, SPA_COMMANDS, SPA_MODULES, id as SPA_EXTENSION_ID, VERSION } from '../extension/id';
 import type { CommandsManager, ExtensionManager, ServicesManager } from '../extension/types';
 import { BASIC_MODE, cornerstone, dicomRt, dicomSeg, dicomSr, ohif } from './constants';
 import isValidMode from './isValidMode';
@@ -92,10 +92,10 @@ export async function modeFactory({
       base.onModeEnter.call(this, params);
       const { toolbarService } = params.servicesManager.services;
       toolbarService.updateSection(toolbarService.sections.primary, spaPrimarySection);
-      params.commandsManager.runCommand('spaModeEnter');
+      params.commandsManager.runCommand(SPA_COMMANDS.modeEnter);
     },
     onModeExit(this: unknown, params: LifecycleParams) {
-      params.commandsManager.runCommand('spaModeExit');
+      params.commandsManager.runCommand(SPA_COMMANDS.modeExit);
       base.onModeExit.call(this, params);
     },
   };
