@@ -1,10 +1,10 @@
 /**
  * k-means++ over the samples' probability maps, deterministic for a given generator.
  * Distances are computed only on the pixels where samples differ (`activePixels`, e.g.
- * SampleSet.varyingPixels; found by scanning when not given): elsewhere every sample has the
- * same value, which adds nothing to any distance.
+ * SampleSet.differingPixels; found by scanning when not given).
  */
 import type { SeededRandom } from './random';
+import { DIFFERING_RANGE } from './sampling';
 
 export interface Clustering {
   /** Cluster of each sample, 0..k-1. */
@@ -12,7 +12,6 @@ export interface Clustering {
   k: number;
 }
 
-const ACTIVE_RANGE = 1e-3;
 
 function activePixels(probsNHW: Float32Array, n: number, pixels: number): Int32Array {
   const active: number[] = [];
@@ -24,7 +23,7 @@ function activePixels(probsNHW: Float32Array, n: number, pixels: number): Int32A
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    if (hi - lo > ACTIVE_RANGE) active.push(p);
+    if (hi - lo > DIFFERING_RANGE) active.push(p);
   }
   return Int32Array.from(active);
 }

@@ -7,6 +7,8 @@ import type { SeededRandom } from './random';
 
 /** Logit margin beyond which a pixel is taken as saturated for every sample. */
 export const SATURATION_LOGIT = 6;
+/** Probability spread below which a pixel adds nothing useful (< 1e-4) to sample distances. */
+export const DIFFERING_RANGE = 0.01;
 
 export interface SampleSet {
   n: number;
@@ -16,8 +18,11 @@ export interface SampleSet {
   zNR: Float32Array;
   /** Mixture component that produced each sample. */
   componentN: Int32Array;
-  /** Pixels whose value may differ between samples (all others are equal in every sample); clustering scans for them when absent. */
-  varyingPixels?: Int32Array;
+  /**
+   * Pixels where the samples' probabilities span more than DIFFERING_RANGE; elsewhere they
+   * agree so closely that clustering ignores them. Clustering scans for them when absent.
+   */
+  differingPixels?: Int32Array;
 }
 
 export interface SampleSummary {
@@ -103,7 +108,21 @@ export function drawSamples(
     const base = i * pixels;
     for (let j = 0; j < v; j++) probsNHW[base + varyingPixels[j]] = 1 / (1 + Math.exp(-logits[j]));
   }
-  return { n, probsNHW, zNR, componentN, varyingPixels };
+  // Keep, for clustering, the pixels where the samples really differ.
+  const differing: number[] = [];
+  for (let j = 0; j < v; j++) {
+    const p = varyingPixels[j];
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = probsNHW[i * pixels + p];
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    if (hi - lo > DIFFERING_RANGE) differing.push(p);
+  }
+  const differingPixels = Int32Array.from(differing);
+  return { n, probsNHW, zNR, componentN, differingPixels };
 }
 
 export function summariseSamples(samples: SampleSet): SampleSummary {

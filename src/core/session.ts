@@ -259,7 +259,7 @@ function roundClick(c: Click): Click {
 /** K clusters of the samples, each as the majority mask of its members, largest first; identical masks merged. */
 export function makeCandidates(samples: SampleSet, k: number, rng: SeededRandom): Candidate[] {
   const pixels = samples.probsNHW.length / samples.n;
-  const { assignmentN, k: found } = kMeansPlusPlus(samples.probsNHW, samples.n, k, rng, { activePixels: samples.varyingPixels });
+  const { assignmentN, k: found } = kMeansPlusPlus(samples.probsNHW, samples.n, k, rng, { activePixels: samples.differingPixels });
   const out: Candidate[] = [];
   for (let c = 0; c < found; c++) {
     const members: number[] = [];

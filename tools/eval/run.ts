@@ -4,15 +4,16 @@
  *
  *   npm run eval -- --data ../shared/data/lidc-crops --split models/spa-lidc-split.json [--out eval.json]
  *
- * Options: --split <json> keeps only its val_patients; --limit <n> the first n slices;
+ * Options: --split <json> keeps only its val_patients; --models <dir> another model folder; --limit <n> the first n slices;
  * --workers <n> processes (default 2); --samples, --candidates, --seed.
  */
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { SeededRandom } from '../../src/core';
-import { loadNodeModel } from '../lib/nodeModel';
+import { DEFAULT_MODEL, loadNodeModel, MODELS_DIR } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
 import { PROTOCOLS, ProtocolName, raterCases, spaCase } from './protocols';
 import { BatchingPredictor, CachingPredictor, CaseResult, distributionMetrics, METHODS, MethodName, simulateCase } from './simulate';
@@ -27,6 +28,7 @@ interface Args {
   candidates: number;
   seed: number;
   worker?: number;
+  models?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -35,12 +37,12 @@ function parseArgs(argv: string[]): Args {
     const key = argv[i].replace(/^--/, '');
     const value = argv[++i];
     if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (key === 'data' || key === 'out' || key === 'split') args[key] = value;
+    if (key === 'data' || key === 'out' || key === 'split' || key === 'models') args[key] = value;
     else if (['limit', 'workers', 'samples', 'candidates', 'seed', 'worker'].includes(key)) {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--${key} must be a non-negative integer, got "${value}"`);
       (args as unknown as Record<string, number>)[key] = n;
-    } else throw new Error(`unknown option --${key}; options: --data --out --split --limit --workers --samples --candidates --seed`);
+    } else throw new Error(`unknown option --${key}; options: --data --out --split --models --limit --workers --samples --candidates --seed`);
   }
   if (!args.data) throw new Error('--data <dir> is required (a folder laid out like ../shared/data/lidc-crops)');
   return args;
@@ -59,7 +61,7 @@ function selectSlices(args: Args): CropSlice[] {
 }
 
 async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record: SliceRecord) => void): Promise<void> {
-  const model = await loadNodeModel('node', { threads: 1 });
+  const model = await loadNodeModel('node', { threads: 1, dir: args.models });
   const predictor = new CachingPredictor(new BatchingPredictor(model));
   const base = { samples: args.samples, candidates: args.candidates, seed: args.seed };
   for (const slice of slices) {
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     await evaluateSlices(mine, args, record => process.send!({ record }));
     return;
   }
-  const model = JSON.parse(readFileSync(require.resolve('../../models/spa-lidc.json'), 'utf8'));
+  const model = JSON.parse(readFileSync(join(args.models ?? MODELS_DIR, `${DEFAULT_MODEL}.json`), 'utf8'));
   console.log(`SPA evaluation: ${slices.length} slices, model ${model.name} ${model.version}, ${args.workers} workers, N=${args.samples}, K=${args.candidates}`);
   const t0 = performance.now();
   const records: SliceRecord[] = [];

@@ -20,7 +20,10 @@ export const ROUNDS = 6;
 export type MethodName = 'spa' | 'frozen' | 'clicks';
 export const METHODS: MethodName[] = ['spa', 'frozen', 'clicks'];
 
-/** Method settings: "frozen" never updates pi nor adds a click; "clicks" only corrects the largest error. */
+/**
+ * Method settings: "frozen" never updates pi nor adds a click (so it shows its first set every
+ * round); "clicks" keeps pi and only adds a click at the largest error each round.
+ */
 export function methodOptions(method: MethodName, base: Partial<SpaOptions>): Partial<SpaOptions> {
   if (method === 'spa') return base;
   return { ...base, learningRate: 0, derivedClicks: false };
@@ -117,6 +120,7 @@ export async function simulateCase(predictor: Predictor, slice: CropSlice, kase:
     const candDice = round.candidates.map(c => dice(c.maskHW, kase.targetHW));
     if (r === 1) bestCandidateWins = Math.max(...candDice) > recDice;
     if (r === ROUNDS) break;
+    if (method === 'frozen') continue; // nothing changes between rounds: the same set is shown again
     if (method === 'clicks') {
       const error = new Uint8Array(kase.targetHW.length);
       for (let p = 0; p < error.length; p++) error[p] = round.recommendationHW[p] !== kase.targetHW[p] ? 1 : 0;
