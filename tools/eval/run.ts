@@ -4,7 +4,8 @@
  *
  *   npm run eval -- --data ../shared/data/lidc-crops --split models/spa-lidc-split.json [--out eval.json]
  *
- * Options: --split <json> keeps only its val_patients; --models <dir> another model folder; --limit <n> the first n slices;
+ * Options: --split <json> keeps only the patients of --subset (val, the default, or train);
+ * --rate the EM blend rate (tuning); --models <dir> another model folder; --limit <n> the first n slices;
  * --workers <n> processes (default 2); --samples, --candidates, --seed.
  */
 import { fork } from 'node:child_process';
@@ -29,20 +30,30 @@ interface Args {
   seed: number;
   worker?: number;
   models?: string;
+  subset: 'val' | 'train';
+  rate?: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: '', workers: 2, samples: 32, candidates: 3, seed: 1 };
+  const args: Args = { data: '', workers: 2, samples: 32, candidates: 3, seed: 1, subset: 'val' };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     const value = argv[++i];
     if (value === undefined) throw new Error(`--${key} needs a value`);
     if (key === 'data' || key === 'out' || key === 'split' || key === 'models') args[key] = value;
+    else if (key === 'subset') {
+      if (value !== 'val' && value !== 'train') throw new Error(`--subset must be val or train, got "${value}"`);
+      args.subset = value;
+    } else if (key === 'rate') {
+      const x = Number(value);
+      if (!(x >= 0 && x <= 1)) throw new Error(`--rate must be in 0..1, got "${value}"`);
+      args.rate = x;
+    }
     else if (['limit', 'workers', 'samples', 'candidates', 'seed', 'worker'].includes(key)) {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--${key} must be a non-negative integer, got "${value}"`);
       (args as unknown as Record<string, number>)[key] = n;
-    } else throw new Error(`unknown option --${key}; options: --data --out --split --models --limit --workers --samples --candidates --seed`);
+    } else throw new Error(`unknown option --${key}; options: --data --out --split --subset --models --rate --limit --workers --samples --candidates --seed`);
   }
   if (!args.data) throw new Error('--data <dir> is required (a folder laid out like ../shared/data/lidc-crops)');
   return args;
@@ -55,7 +66,7 @@ interface SliceRecord {
 }
 
 function selectSlices(args: Args): CropSlice[] {
-  const patients = args.split ? new Set<string>(JSON.parse(readFileSync(args.split, 'utf8')).val_patients) : undefined;
+  const patients = args.split ? new Set<string>(JSON.parse(readFileSync(args.split, 'utf8'))[`${args.subset}_patients`]) : undefined;
   const slices = loadCropSlices(args.data, patients);
   return args.limit ? slices.slice(0, args.limit) : slices;
 }
@@ -63,7 +74,7 @@ function selectSlices(args: Args): CropSlice[] {
 async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record: SliceRecord) => void): Promise<void> {
   const model = await loadNodeModel('node', { threads: 1, dir: args.models });
   const predictor = new CachingPredictor(new BatchingPredictor(model));
-  const base = { samples: args.samples, candidates: args.candidates, seed: args.seed };
+  const base = { samples: args.samples, candidates: args.candidates, seed: args.seed, ...(args.rate !== undefined && { learningRate: args.rate }) };
   for (const slice of slices) {
     predictor.clear();
     const rng = new SeededRandom(args.seed * 7919 + hash(slice.id));
@@ -140,7 +151,7 @@ async function main(): Promise<void> {
     model: { name: model.name, version: model.version, sha256: model.sha256 },
     slices: records.length,
     seconds: (performance.now() - t0) / 1000,
-    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, rounds: 6, data: args.data, split: args.split ?? null },
+    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, rate: args.rate ?? null, rounds: 6, data: args.data, split: args.split ?? null, subset: args.subset },
     protocols: Object.fromEntries(PROTOCOLS.map(p => [p, pick('spa', p)])),
     baselines: Object.fromEntries((['frozen', 'clicks'] as const).map(m => [m, Object.fromEntries(PROTOCOLS.map(p => [p, pick(m, p)]))])),
     distribution: { ged: mean(records.map(r => r.ged)), best_of_n_dice: mean(records.map(r => r.bestOfNDice)) },
