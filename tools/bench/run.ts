@@ -207,7 +207,11 @@ async function runBrowser(threads: number, url: string, args: Args, workload: Wo
     await page.goto(url);
     await page.waitForFunction(() => typeof window.spaBench === 'function', undefined, { timeout: 30000 });
     const config: PageBenchConfig = { ...workload, threads, modelName: args.model };
-    const result = (await page.evaluate(cfg => window.spaBench!(cfg), config)) as PageBenchResult;
+    const limitMs = 300000;
+    const result = await Promise.race([
+      page.evaluate(cfg => window.spaBench!(cfg), config) as Promise<PageBenchResult>,
+      new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`the page did not finish within ${limitMs / 1000} s`)), limitMs).unref()),
+    ]);
     if (threads > 1 && !result.crossOriginIsolated) throw new Error(`the page is not cross-origin isolated, so ${threads} threads would silently run as 1`);
     if (result.threads !== threads) throw new Error(`asked onnxruntime-web for ${threads} threads, it reports ${result.threads}`);
     if (problems.length) throw new Error(`the page reported errors:\n${problems.join('\n')}`);
@@ -245,7 +249,7 @@ function summary(values: readonly number[]) {
   };
 }
 
-function figures(raw: EnvRaw) {
+function figures(raw: EnvRaw, loadAverage1m: number) {
   const r = (x: number) => Math.round(x * 10) / 10;
   return {
     provider: raw.provider,
@@ -257,6 +261,8 @@ function figures(raw: EnvRaw) {
     forward_ms: summary(raw.forwardMs),
     round_ms: summary(raw.roundMs),
     ...(raw.crossOriginIsolated !== undefined && { cross_origin_isolated: raw.crossOriginIsolated }),
+    /** Other work on the machine when this environment started (timings are wall-clock). */
+    load_average_1m: Math.round(loadAverage1m * 100) / 100,
   };
 }
 
@@ -292,7 +298,8 @@ async function main(): Promise<void> {
 
   for (const env of args.envs.filter((e): e is 'node' | 'node-wasm-1t' => !e.startsWith('browser'))) {
     console.log(`${env}: running`);
-    results[env] = figures(await runNode(env, args, cases, workload));
+    const load = os.loadavg()[0];
+    results[env] = figures(await runNode(env, args, cases, workload), load);
   }
 
   const browserEnvs = args.envs.filter(e => e.startsWith('browser'));
@@ -308,7 +315,8 @@ async function main(): Promise<void> {
       for (const env of browserEnvs) {
         const threads = env === 'browser-wasm-2t' ? 2 : 1;
         console.log(`${env}: running in headless Chromium (${server.url})`);
-        results[env] = figures(await runBrowser(threads, `${server.url}/`, args, workload));
+        const load = os.loadavg()[0];
+        results[env] = figures(await runBrowser(threads, `${server.url}/`, args, workload), load);
       }
     } finally {
       await server.close();
@@ -325,7 +333,7 @@ async function main(): Promise<void> {
   const report = {
     model: { name: contract.name, version: contract.version, file: contract.file, bytes: contract.bytes, sha256: contract.sha256 },
     date: new Date().toISOString(),
-    machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpu_model: cpus[0]?.model ?? 'unknown', cpu_count: cpus.length, load_average_1m: Math.round(os.loadavg()[0] * 100) / 100 },
+    machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpu_model: cpus[0]?.model ?? 'unknown', cpu_count: cpus.length },
     config: { crops: cases.length, samples: args.samples, candidates: DEFAULT_OPTIONS.candidates, warmup_rounds: args.warmup, min_timed_rounds: args.rounds, node_threads: args.nodeThreads, data: args.data },
     environments: results,
     targets,
