@@ -49,16 +49,29 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
 
 
 def prior_sample_loss(logits_BSHW: torch.Tensor, readers_BRHW: torch.Tensor) -> torch.Tensor:
-    """Each prior sample must match some reader who marked the slice: mean over samples of
-    the smallest per-pixel BCE against those readers (a min-of-readers loss)."""
+    """Each prior sample must match some reader who marked the slice: mean over samples of the
+    smallest (per-pixel BCE + soft Dice) against those readers (a min-of-readers loss)."""
     b, s, h, w = logits_BSHW.shape
     r = readers_BRHW.shape[1]
     lg = logits_BSHW.unsqueeze(2).expand(b, s, r, h, w)
     tg = readers_BRHW.unsqueeze(1).expand(b, s, r, h, w)
     bce = F.binary_cross_entropy_with_logits(lg, tg, reduction="none").mean(dim=(3, 4))
+    p = torch.sigmoid(lg)
+    dice = 1 - (2 * (p * tg).sum(dim=(3, 4)) + 1) / (p.sum(dim=(3, 4)) + tg.sum(dim=(3, 4)) + 1)
+    loss = bce + dice
     marked = readers_BRHW.flatten(2).amax(2) > 0
-    bce = bce.masked_fill(~marked.unsqueeze(1), float("inf"))
-    return bce.min(dim=2).values.mean()
+    loss = loss.masked_fill(~marked.unsqueeze(1), float("inf"))
+    return loss.min(dim=2).values.mean()
+
+
+def consensus_loss(logits_BSHW: torch.Tensor, soft_B1HW: torch.Tensor) -> torch.Tensor:
+    """The recommendation is the samples' mean probability >= 0.5: fit that mean to the
+    readers' soft consensus (BCE) and its majority (soft Dice)."""
+    mean_p = torch.sigmoid(logits_BSHW).mean(1, keepdim=True).clamp(1e-6, 1 - 1e-6)
+    bce = F.binary_cross_entropy(mean_p, soft_B1HW)
+    majority = (soft_B1HW >= 0.5).float()
+    dice = 1 - (2 * (mean_p * majority).sum(dim=(1, 2, 3)) + 1) / (mean_p.sum(dim=(1, 2, 3)) + majority.sum(dim=(1, 2, 3)) + 1)
+    return bce + dice.mean()
 
 
 def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -106,6 +119,11 @@ class Trainer:
         with open(os.path.join(a.out, "config.json"), "w") as f:
             json.dump(vars(a), f, indent=1)
         ckpt = os.path.join(a.out, "checkpoint.pt")
+        if a.init and not os.path.exists(ckpt):
+            state = torch.load(a.init)
+            self.net.load_state_dict(state["net"])
+            self.post.load_state_dict(state["post"])
+            self.log(f"initialised from {a.init} (its step {state['step']})")
         if os.path.exists(ckpt):
             state = torch.load(ckpt)
             self.net.load_state_dict(state["net"])
@@ -135,7 +153,8 @@ class Trainer:
         z_prior, _ = sample_mixture(mix_means, mix_logvars, a.prior_samples)
         prior_logits = mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z_prior)
         prior_fit = prior_sample_loss(prior_logits, readers)
-        loss = recon + a.mean_weight * mean_fit + a.prior_weight * prior_fit + a.beta * kl / n_px
+        consensus = consensus_loss(prior_logits, soft)
+        loss = recon + a.mean_weight * mean_fit + a.prior_weight * prior_fit + a.consensus_weight * consensus + a.beta * kl / n_px
         for g in self.opt.param_groups:
             g["lr"] = self.lr_at(self.step)
         self.opt.zero_grad()
@@ -143,7 +162,7 @@ class Trainer:
         torch.nn.utils.clip_grad_norm_(list(self.net.parameters()) + list(self.post.parameters()), 5.0)
         self.opt.step()
         self.step += 1
-        return {"loss": loss.item(), "recon": recon.item(), "mean": mean_fit.item(), "prior": prior_fit.item(), "kl": kl.item()}
+        return {"loss": loss.item(), "recon": recon.item(), "mean": mean_fit.item(), "prior": prior_fit.item(), "consensus": consensus.item(), "kl": kl.item()}
 
     @torch.no_grad()
     def validation_step(self) -> Dict[str, float]:
@@ -200,8 +219,10 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--components", type=int, default=4, help="M: Gaussian components of the preference mixture")
     p.add_argument("--beta", type=float, default=1.0, help="weight of KL(q || mixture prior), in nats per image")
     p.add_argument("--mean-weight", type=float, default=0.5, help="weight of the mean logits' fit to the readers' soft consensus")
-    p.add_argument("--prior-weight", type=float, default=0.5, help="weight of the min-of-readers loss on prior samples")
-    p.add_argument("--prior-samples", type=int, default=4)
+    p.add_argument("--prior-weight", type=float, default=1.0, help="weight of the min-of-readers loss on prior samples")
+    p.add_argument("--consensus-weight", type=float, default=1.0, help="weight of the loss on the prior samples' mean (the recommendation)")
+    p.add_argument("--prior-samples", type=int, default=6)
+    p.add_argument("--init", help="checkpoint.pt of an earlier run to start from (weights only; fresh optimiser and schedule)")
     p.add_argument("--max-extra-clicks", type=int, default=2)
     p.add_argument("--val-fraction", type=float, default=0.15)
     p.add_argument("--split-seed", type=int, default=20241123)
