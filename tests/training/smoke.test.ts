@@ -1,0 +1,68 @@
+/**
+ * Training smoke test: a few steps of training/train.py on a handful of real LIDC crops, ONNX
+ * export, and onnxruntime-node reproducing the PyTorch outputs of the exported model.
+ * Needs Debian's python3-torch, python3-onnx, python3-pil (installed by .ci/run).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { encodeClicks, SpaModel } from '../../src/core';
+import { loadNodeModel } from '../../tools/lib/nodeModel';
+
+const ROOT = resolve(__dirname, '..', '..');
+const CROPS = resolve(ROOT, '..', 'shared', 'data', 'lidc-crops');
+const PYTHON = '/usr/bin/python3';
+
+describe('training smoke test', () => {
+  let work: string;
+  let model: SpaModel | null = null;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'spa-train-'));
+    // A small data folder with the layout of lidc-crops: the first nodules of four patients.
+    const manifest = JSON.parse(readFileSync(join(CROPS, 'manifest.json'), 'utf8')) as { patient: string; nodule: string; slices: number }[];
+    const firstPerPatient = manifest.filter((e, i) => manifest.findIndex(f => f.patient === e.patient) === i).slice(0, 4);
+    const data = join(work, 'data');
+    for (const e of firstPerPatient) {
+      mkdirSync(join(data, e.patient), { recursive: true });
+      for (const kind of ['image', 'raters']) symlinkSync(join(CROPS, e.patient, `${e.nodule}-${kind}.png`), join(data, e.patient, `${e.nodule}-${kind}.png`));
+    }
+    writeFileSync(join(data, 'manifest.json'), JSON.stringify(firstPerPatient));
+    const run = (args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8']);
+    run(['training/export.py', '--checkpoint', join(work, 'run', 'model.pt'), '--out', join(work, 'models'), '--fixture-out', join(work, 'models'), '--split', join(work, 'run', 'split.json')]);
+  }, 600_000);
+
+  afterAll(async () => {
+    await model?.release();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('logs progress, writes the split and a resumable checkpoint', () => {
+    const log = readFileSync(join(work, 'run', 'train.log'), 'utf8');
+    expect(log).toMatch(/step 3\/3 loss \d/);
+    expect(log).toMatch(/val_dice \d/);
+    const split = JSON.parse(readFileSync(join(work, 'run', 'split.json'), 'utf8'));
+    expect(split.train_patients.filter((p: string) => split.val_patients.includes(p))).toEqual([]);
+    expect(split.val_patients.length).toBeGreaterThan(0);
+    const resumed = execFileSync(PYTHON, ['training/train.py', '--data', join(work, 'data'), '--out', join(work, 'run'), '--smoke', '--iters', '4', '--batch', '4', '--val-every', '4', '--val-slices', '8'], { cwd: ROOT, encoding: 'utf8' });
+    expect(resumed).toMatch(/resumed at step 3/);
+  }, 300_000);
+
+  it('exports an ONNX model that onnxruntime-node runs like PyTorch', async () => {
+    model = await loadNodeModel('node', { dir: join(work, 'models') });
+    const fixture = JSON.parse(readFileSync(join(work, 'models', 'spa-lidc-parity.json'), 'utf8'));
+    const grey = Buffer.from(fixture.imageGrey, 'base64');
+    const clicks = [
+      ...fixture.positive.map(([row, col]: number[]) => ({ row, col, positive: true })),
+      ...fixture.negative.map(([row, col]: number[]) => ({ row, col, positive: false })),
+    ];
+    const [out] = await model.predict([{ imageInput: Float32Array.from(grey, g => g / 255), clickMaps: encodeClicks(clicks, { row: 0, col: 0 }, model.contract) }]);
+    fixture.pixels.forEach((p: number, i: number) => expect(Math.abs(out.meanLogitsHW[p] - fixture.meanLogits[i])).toBeLessThan(1e-4));
+    expect(out.mixMeansMR).toHaveLength(model.contract.components * model.contract.rank);
+    const contract = JSON.parse(readFileSync(join(work, 'models', 'spa-lidc.json'), 'utf8'));
+    expect(contract.training.iters).toBe(3);
+  });
+});
