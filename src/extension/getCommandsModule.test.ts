@@ -1,6 +1,12 @@
+import { ModelLoadError } from '../core';
 import getCommandsModule from './getCommandsModule';
 import { SPA_MODULES } from './id';
-import SpaService from './services/SpaService';
+import { loadSpaModel } from './runtime/spaModelLoader';
+import SpaService, { type ModelStatus } from './services/SpaService';
+
+jest.mock('./runtime/spaModelLoader', () => ({ loadSpaModel: jest.fn(), isModelRequested: () => false }));
+// Stand-in answers carry only what the commands read (contract name, version, components).
+const mockLoad = loadSpaModel as unknown as jest.Mock<Promise<unknown>, [unknown, (p: { stage: string; loadedBytes: number; totalBytes: number }) => void]>;
 
 function setup(fetchImpl: jest.Mock) {
   const spaService = new SpaService({ modelContractUrl: '/models/m.json' });
@@ -28,35 +34,50 @@ describe('SPA commands', () => {
     expect(Object.keys(definitions).sort()).toEqual(Object.keys(actions).sort());
   });
 
-  it('spaProbeModel reports an installed model by name and version', async () => {
-    const fetchMock = jest.fn(async () => ({ ok: true, status: 200, json: async () => ({ name: 'spa-lidc', version: '0.1.0' }) }));
-    const { actions, spaService } = setup(fetchMock);
-    await actions.spaProbeModel();
-    expect(fetchMock).toHaveBeenCalledWith('/models/m.json', { cache: 'no-cache' });
-    expect(spaService.getState().modelStatus).toEqual({ state: 'available', message: 'Model spa-lidc 0.1.0 available, not loaded' });
-  });
-
-  it('spaProbeModel reports a missing model and an unreachable one', async () => {
-    const missing = setup(jest.fn(async () => ({ ok: false, status: 404 })));
-    await missing.actions.spaProbeModel();
-    expect(missing.spaService.getState().modelStatus).toEqual({
-      state: 'missing',
-      message: 'No model installed (/models/m.json: HTTP 404)',
+  it('spaLoadModel reports loading progress, then the provider and thread count', async () => {
+    const { actions, spaService } = setup(jest.fn());
+    const seen: ModelStatus[] = [];
+    spaService.subscribe(spaService.EVENTS.MODEL_STATUS_CHANGED, (s: ModelStatus) => seen.push(s));
+    mockLoad.mockImplementationOnce(async (_location, onProgress) => {
+      onProgress({ stage: 'download', loadedBytes: 50, totalBytes: 100 });
+      return { model: { contract: { name: 'spa-lidc', version: '0.1.0', components: 4 } }, provider: 'wasm', threads: 2 };
     });
-    const broken = setup(jest.fn(async () => Promise.reject(new Error('network down'))));
-    await broken.actions.spaProbeModel();
-    expect(broken.spaService.getState().modelStatus.state).toBe('error');
-    expect(broken.spaService.getState().modelStatus.message).toContain('network down');
+    await actions.spaLoadModel();
+    expect(seen.map(s => s.state)).toEqual(['loading', 'loading', 'ready']);
+    expect(seen[1].progress).toBe(0.5);
+    expect(spaService.getState().modelStatus).toMatchObject({ state: 'ready', message: 'Model spa-lidc 0.1.0 ready', provider: 'wasm', threads: 2 });
+    expect(spaService.getState().profile?.piM).toEqual([0.25, 0.25, 0.25, 0.25]);
   });
 
-  it('spaProbeModel drops a result that arrives after the mode was left', async () => {
+  it('spaLoadModel shows why the model failed to load, and a retry loads it again', async () => {
+    const { actions, spaService } = setup(jest.fn());
+    mockLoad.mockRejectedValueOnce(new ModelLoadError('missing', '/models/m.json', 'HTTP 404 Not Found'));
+    await actions.spaLoadModel();
+    expect(spaService.getState().modelStatus.state).toBe('error');
+    expect(spaService.getState().modelStatus.message).toContain('Model file /models/m.json: HTTP 404 Not Found');
+    mockLoad.mockResolvedValueOnce({ model: { contract: { name: 'm', components: 2 } }, provider: 'wasm', threads: 1, notice: 'one thread' });
+    await actions.spaLoadModel();
+    expect(spaService.getState().modelStatus).toMatchObject({ state: 'ready', threads: 1, notice: 'one thread' });
+  });
+
+  it('spaLoadModel drops a result that arrives after the mode was left', async () => {
     let answer: (v: unknown) => void = () => undefined;
-    const { actions, spaService } = setup(jest.fn(() => new Promise(resolve => (answer = resolve))));
-    const probing = actions.spaProbeModel();
+    const { actions, spaService } = setup(jest.fn());
+    mockLoad.mockImplementationOnce(() => new Promise(resolve => (answer = resolve as (v: unknown) => void)));
+    const loading = actions.spaLoadModel();
     spaService.clear();
-    answer({ ok: false, status: 404 });
-    await probing;
+    answer({ model: { contract: { name: 'm', components: 2 } }, provider: 'wasm', threads: 2 });
+    await loading;
     expect(spaService.getState().modelStatus.state).toBe('unknown');
+  });
+
+  it('says why a click cannot be used and changes nothing', async () => {
+    const { actions, spaService } = setup(jest.fn());
+    await actions.spaApprove({ viewportId: 'default' });
+    expect(spaService.getState().error).toMatchObject({ problem: 'no-session' });
+    expect(spaService.getState().sessions).toEqual({});
+    actions.spaDismissError();
+    expect(spaService.getState().error).toBeNull();
   });
 
   it('spaShowPanel reopens the right panel with the SPA tab', () => {

@@ -1,14 +1,20 @@
-import { SPA_MODULES } from './id';
-import { toActiveSeries, type ModelStatus } from './services/SpaService';
+import { SPA_COMMANDS, SPA_MODULES } from './id';
+import { installSpaKeys, type SpaKeyAction } from './interaction/keys';
+import { SpaController } from './interaction/SpaController';
+import { OverlayManager } from './overlay/ViewportOverlay';
+import { isModelRequested } from './runtime/spaModelLoader';
+import { toActiveSeries, type PreviewTarget } from './services/SpaService';
+import { activateSpaPointTool, registerSpaPointTool, setSpaPointHandler, SPA_TOOL_GROUP_IDS } from './tools/SpaPointTool';
 import type { ExtensionParams, Services } from './types';
 import { checkStudyModalities } from './utils/studyModalities';
+import { csTools, type Point2 } from './cornerstone';
 
 /** Reads the display set shown in the active viewport into SpaService. */
 function syncActiveSeries({ viewportGridService, displaySetService, spaService }: Services): void {
   const viewportId = viewportGridService.getActiveViewportId();
   const uid = viewportId ? viewportGridService.getDisplaySetsUIDsForViewport(viewportId)?.[0] : undefined;
   const ds = uid ? displaySetService.getDisplaySetByUID(uid) : undefined;
-  spaService.setActiveSeries(ds ? toActiveSeries(ds) : null);
+  spaService.setActiveSeries(ds ? toActiveSeries(ds) : null, viewportId || null);
 }
 
 /**
@@ -24,13 +30,25 @@ function checkStudy({ displaySetService, spaService, uiNotificationService }: Se
   }
 }
 
+/** Adds the SPA point tool to the 2D tool groups and makes it the active primary tool. */
+function activateSpaTool(): void {
+  registerSpaPointTool();
+  const { ToolGroupManager } = csTools();
+  SPA_TOOL_GROUP_IDS.forEach(id => activateSpaPointTool(ToolGroupManager.getToolGroup(id)));
+}
+
 /**
  * SPA commands. Each action takes one object parameter and reads services from
  * `servicesManager.services`; the mode calls spaModeEnter / spaModeExit, the toolbar
- * button calls spaShowPanel.
+ * button calls spaShowPanel, the SPA point tool spaClick, the panel and keys the rest.
+ * Actions that act on a viewport default to OHIF's active viewport.
  */
-export default function getCommandsModule({ servicesManager }: ExtensionParams) {
+export default function getCommandsModule({ servicesManager, commandsManager }: ExtensionParams) {
   const services = () => servicesManager.services;
+  const controller = new SpaController(services);
+  let overlays: OverlayManager | null = null;
+  let removeKeys: (() => void) | null = null;
+  const active = (viewportId?: string): string => viewportId ?? services().viewportGridService.getActiveViewportId();
 
   const actions = {
     /**
@@ -49,38 +67,52 @@ export default function getCommandsModule({ servicesManager }: ExtensionParams) 
       panelService.activatePanel(SPA_MODULES.panel, true);
     },
 
-    /**
-     * Looks for the model's JSON contract and reports it in the model status. The
-     * engine (src/core) will load the model itself; this only tells the user whether
-     * a model is installed.
-     */
-    spaProbeModel: async (): Promise<void> => {
-      const { spaService } = services();
-      const { modelContractUrl } = spaService.getConfig();
-      const epoch = spaService.currentEpoch();
-      const report = (status: ModelStatus) => spaService.isCurrent(epoch) && spaService.setModelStatus(status);
-      spaService.setModelStatus({ state: 'checking', message: 'Looking for the model…' });
-      try {
-        const response = await fetch(modelContractUrl, { cache: 'no-cache' });
-        if (!response.ok) {
-          report({
-            state: 'missing',
-            message: `No model installed (${modelContractUrl}: HTTP ${response.status})`,
-          });
-          return;
-        }
-        const contract = (await response.json()) as { name?: string; version?: string | number };
-        const label = [contract.name, contract.version].filter(v => v !== undefined).join(' ') || modelContractUrl;
-        report({ state: 'available', message: `Model ${label} available, not loaded` });
-      } catch (error) {
-        report({
-          state: 'error',
-          message: `Cannot read the model contract ${modelContractUrl}: ${(error as Error).message}`,
-        });
-      }
+    /** Loads the model now (it also loads on the first click); the panel's Retry calls this. */
+    spaLoadModel: async (): Promise<void> => {
+      await controller.loadModel().catch(() => undefined);
     },
 
-    /** Mode entered: follow the active viewport's series and check the model. */
+    /** A point from the SPA tool: canvas position in CSS pixels, positive unless Shift was held. */
+    spaClick: ({ viewportId, canvasPoint, positive = true }: { viewportId?: string; canvasPoint: Point2; positive?: boolean }) =>
+      controller.click({ viewportId: active(viewportId), canvasPoint, positive }),
+
+    /** Choose candidate `candidate` (0-based) or 'recommendation'. */
+    spaChoose: ({ viewportId, candidate }: { viewportId?: string; candidate: number | 'recommendation' }) =>
+      controller.choose({ viewportId: active(viewportId), candidate }),
+
+    spaUndo: ({ viewportId }: { viewportId?: string } = {}) => controller.undo({ viewportId: active(viewportId) }),
+
+    spaReset: ({ viewportId }: { viewportId?: string } = {}) => controller.reset({ viewportId: active(viewportId) }),
+
+    /** Approve the recommendation (or candidate `candidate`) into the SPA labelmap. */
+    spaApprove: ({ viewportId, candidate }: { viewportId?: string; candidate?: number } = {}) =>
+      controller.approve({ viewportId: active(viewportId), candidate }),
+
+    spaPropagate: ({ viewportId }: { viewportId?: string } = {}) => controller.propagate({ viewportId: active(viewportId) }),
+
+    spaCancelPropagation: () => controller.cancelPropagation(),
+
+    spaUndoSlice: ({ structureKey, imageId }: { structureKey: string; imageId: string }) => controller.undoStructureSlice({ structureKey, imageId }),
+
+    spaShowSlice: ({ viewportId, imageIndex }: { viewportId?: string; imageIndex: number }) =>
+      controller.showSlice({ viewportId: active(viewportId), imageIndex }),
+
+    /** Preview a candidate / the recommendation over the viewport (null: stop previewing). */
+    spaSetPreview: ({ viewportId, target }: { viewportId?: string; target: PreviewTarget | null }) =>
+      services().spaService.setPreview(target === null ? null : { viewportId: active(viewportId), target }),
+
+    spaToggleUncertainty: () => {
+      const { spaService } = services();
+      spaService.setShowUncertainty(!spaService.getState().showUncertainty);
+    },
+
+    spaResetProfile: () => controller.resetProfile(),
+
+    spaExportProfile: () => controller.exportProfile(),
+
+    spaDismissError: () => controller.dismissError(),
+
+    /** Mode entered: follow the active viewport's series, check the study, arm the SPA tool. */
     spaModeEnter: () => {
       const s = services();
       const sync = () => syncActiveSeries(s);
@@ -95,14 +127,45 @@ export default function getCommandsModule({ servicesManager }: ExtensionParams) 
       }
       sync();
       check();
-      void actions.spaProbeModel();
+      if (isModelRequested()) void actions.spaLoadModel();
+      if (typeof window === 'undefined' || !window.cornerstoneTools) return;
+      activateSpaTool();
+      setSpaPointHandler(({ viewportId, element, canvasPoint, positive }) => {
+        // Keys then act on this viewport: give its element the focus.
+        if (!element.hasAttribute('tabindex')) element.setAttribute('tabindex', '-1');
+        element.style.outline = 'none';
+        element.focus({ preventScroll: true });
+        commandsManager.runCommand(SPA_COMMANDS.click, { viewportId, canvasPoint, positive }, 'SPA');
+      });
+      overlays = new OverlayManager(spaService);
+      removeKeys = installSpaKeys(document, onKey);
     },
 
     /** Mode left: undo everything spaModeEnter set up. */
     spaModeExit: () => {
+      setSpaPointHandler(null);
+      removeKeys?.();
+      removeKeys = null;
+      overlays?.destroy();
+      overlays = null;
+      controller.clear();
       services().spaService.clear();
     },
   };
+
+  /** Runs a key's action when the active viewport has an SPA session; true when handled. */
+  function onKey(action: SpaKeyAction): boolean {
+    const { spaService } = services();
+    const viewportId = spaService.getState().activeViewportId ?? services().viewportGridService.getActiveViewportId();
+    const session = viewportId ? spaService.getSession(viewportId) : undefined;
+    if (!session) return false;
+    if (action.type === 'reset') actions.spaReset({ viewportId });
+    else if (!session.result || session.busy) return true;
+    else if (action.type === 'approve') void actions.spaApprove({ viewportId });
+    else if (action.type === 'undo') actions.spaUndo({ viewportId });
+    else if (action.candidate < session.result.candidates.length) void actions.spaChoose({ viewportId, candidate: action.candidate });
+    return true;
+  }
 
   const definitions = Object.fromEntries(
     Object.entries(actions).map(([name, commandFn]) => [name, { commandFn }])

@@ -13,7 +13,21 @@ export const SPA_MODULES = {
 
 export const SPA_COMMANDS = {
   showPanel: 'spaShowPanel',
-  probeModel: 'spaProbeModel',
+  loadModel: 'spaLoadModel',
+  click: 'spaClick',
+  choose: 'spaChoose',
+  undo: 'spaUndo',
+  reset: 'spaReset',
+  approve: 'spaApprove',
+  propagate: 'spaPropagate',
+  cancelPropagation: 'spaCancelPropagation',
+  undoSlice: 'spaUndoSlice',
+  showSlice: 'spaShowSlice',
+  setPreview: 'spaSetPreview',
+  toggleUncertainty: 'spaToggleUncertainty',
+  resetProfile: 'spaResetProfile',
+  exportProfile: 'spaExportProfile',
+  dismissError: 'spaDismissError',
   modeEnter: 'spaModeEnter',
   modeExit: 'spaModeExit',
 } as const;

@@ -97,6 +97,12 @@ export interface SpaAppConfig {
   modelContractUrl: string;
   /** Folder URL of onnxruntime-web's dist files (.wasm, .mjs), ending in '/'. */
   ortWasmPaths: string;
+  /** Candidates shown per round (K, 2..6). */
+  candidates: number;
+  /** Samples drawn per round (N). */
+  samples: number;
+  /** Slices at most that propagation visits in each direction. */
+  propagationLimit: number;
 }
 
 export interface AppConfig {
@@ -110,4 +116,25 @@ export interface ExtensionParams {
   extensionManager: ExtensionManager;
   appConfig?: AppConfig;
   configuration?: Partial<SpaAppConfig>;
+}
+
+/** OHIF's segmentationService (extension-cornerstone), the part SPA writes through. */
+export interface SegmentationService extends PubSub {
+  createLabelmapForDisplaySet(
+    displaySet: DisplaySet,
+    options: { label?: string; segmentationId?: string; segments?: Record<number, { label: string; active?: boolean }> }
+  ): Promise<string>;
+  addSegmentationRepresentation(viewportId: string, options: { segmentationId: string; type?: string }): Promise<void>;
+  getSegmentation(segmentationId: string): unknown | undefined;
+  getSegmentationRepresentations(viewportId: string, specifier?: { segmentationId?: string }): unknown[];
+  addSegment(segmentationId: string, config: { segmentIndex?: number; label?: string; active?: boolean }): void;
+  setSegmentColor(viewportId: string, segmentationId: string, segmentIndex: number, color: number[]): void;
+  getNextAvailableSegmentIndex(segmentationId: string): number;
+  setActiveSegmentation(viewportId: string, segmentationId: string): void;
+}
+
+/** OHIF's viewport grid state (viewports by id, with their display sets). */
+export interface ViewportGridState {
+  activeViewportId: string | null;
+  viewports: Map<string, { viewportId: string; displaySetInstanceUIDs?: string[] }>;
 }

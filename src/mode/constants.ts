@@ -7,6 +7,8 @@ export const ohif = {
 
 export const cornerstone = {
   viewport: '@ohif/extension-cornerstone.viewportModule.cornerstone',
+  /** OHIF's segmentation panel: lists the SPA labelmap's segments. */
+  segmentationPanel: '@ohif/extension-cornerstone.panelModule.panelSegmentation',
 } as const;
 
 export const dicomSeg = {

@@ -35,7 +35,7 @@ describe('SPA mode', () => {
     );
     expect(spaLayout.id).toBe('@ohif/extension-default.layoutTemplateModule.viewerLayout');
     expect(spaLayout.props.leftPanels).toEqual(['@ohif/extension-default.panelModule.seriesList']);
-    expect(spaLayout.props.rightPanels).toEqual([SPA_MODULES.panel]);
+    expect(spaLayout.props.rightPanels).toEqual([SPA_MODULES.panel, '@ohif/extension-cornerstone.panelModule.panelSegmentation']);
   });
 
   it('builds on the basic mode and mirrors set-up and tear-down', async () => {
@@ -47,6 +47,7 @@ describe('SPA mode', () => {
     expect(instance.routes[0].path).toBe('spa');
     expect(instance.toolbarButtons.map((b: { id?: string; $reference?: string }) => b.id ?? b.$reference)).toEqual([
       'cornerstone.toolbarButtons',
+      'SpaPoint',
       SPA_TOOLBAR.panelButton,
     ]);
 
@@ -58,7 +59,7 @@ describe('SPA mode', () => {
       extensionManager: {},
     } as any;
     instance.onModeEnter(params);
-    expect(updateSection).toHaveBeenCalledWith('primary', [SPA_TOOLBAR.panelButton]);
+    expect(updateSection).toHaveBeenCalledWith('primary', ['SpaPoint', SPA_TOOLBAR.panelButton]);
     instance.onModeExit(params);
     expect(calls).toEqual(['basic.enter', 'spaModeEnter', 'spaModeExit', 'basic.exit']);
   });

@@ -27,7 +27,7 @@ export const spaLayout = {
   props: {
     leftPanels: [ohif.thumbnailList],
     leftPanelResizable: true,
-    rightPanels: [SPA_MODULES.panel],
+    rightPanels: [SPA_MODULES.panel, cornerstone.segmentationPanel],
     rightPanelClosed: false,
     rightPanelResizable: true,
     viewports: [

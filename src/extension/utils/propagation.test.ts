@@ -1,0 +1,44 @@
+import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, propagationClick, slicesFrom } from './propagation';
+
+const rows = 20;
+const columns = 20;
+function disk(cy: number, cx: number, r: number): Uint8Array {
+  const m = new Uint8Array(rows * columns);
+  for (let y = 0; y < rows; y++) for (let x = 0; x < columns; x++) if ((y - cy) ** 2 + (x - cx) ** 2 <= r * r) m[y * columns + x] = 1;
+  return m;
+}
+
+describe('propagation rules', () => {
+  it('clicks at the centroid of the previous mask, or its deepest pixel for a crescent', () => {
+    expect(propagationClick(disk(8, 11, 3), rows, columns)).toEqual({ row: 8, col: 11 });
+    const crescent = disk(10, 10, 6);
+    disk(10, 12, 5).forEach((v, i) => v && (crescent[i] = 0));
+    const p = propagationClick(crescent, rows, columns)!;
+    expect(crescent[p.row * columns + p.col]).toBe(1);
+    expect(propagationClick(new Uint8Array(rows * columns), rows, columns)).toBeNull();
+  });
+
+  it('accepts a slightly smaller mask on the same spot and keeps only its largest part', () => {
+    const predicted = disk(10, 10, 3);
+    predicted[0] = 1; // a stray pixel elsewhere
+    const verdict = judgePropagatedMask(disk(10, 10, 4), predicted, rows, columns);
+    expect(verdict.accept).toBe(true);
+    if (verdict.accept) expect(verdict.mask[0]).toBe(0);
+  });
+
+  it('stops on an empty prediction, a mask that grows too much or one that moved away', () => {
+    const prev = disk(10, 10, 2);
+    expect(judgePropagatedMask(prev, new Uint8Array(rows * columns), rows, columns)).toMatchObject({ accept: false, reason: expect.stringContaining('empty') });
+    expect(judgePropagatedMask(prev, disk(10, 10, 6), rows, columns)).toMatchObject({ accept: false, reason: expect.stringContaining('grow') });
+    expect(judgePropagatedMask(disk(4, 4, 3), disk(15, 15, 3), rows, columns, { ...DEFAULT_PROPAGATION_LIMITS, maxGrowth: 10 })).toMatchObject({
+      accept: false,
+      reason: expect.stringContaining('previous'),
+    });
+  });
+
+  it('lists neighbouring slices nearest first within the stack and the limit', () => {
+    expect(slicesFrom(5, 1, 8, 10)).toEqual([6, 7]);
+    expect(slicesFrom(5, -1, 8, 2)).toEqual([4, 3]);
+    expect(slicesFrom(0, -1, 8, 2)).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Rules for carrying an approved structure to the neighbouring slices: where to click
+ * (the approved mask's centroid) and when a predicted mask still is the same structure.
+ * Masks are full slices, rows x columns, row-major, 1 inside.
+ */
+import { centroid, countOn, deepestPoint, largestComponent, type PixelPoint } from '../../core';
+
+export interface PropagationLimits {
+  /** Slices at most in each direction. */
+  maxSlicesPerDirection: number;
+  /** A prediction smaller than this (pixels) counts as empty: the structure has ended. */
+  minPixels: number;
+  /** Stop when a slice's mask is more than this many times the previous slice's area. */
+  maxGrowth: number;
+  /** Stop when less than this fraction of the new mask lies on the previous slice's mask. */
+  minOverlap: number;
+}
+
+export const DEFAULT_PROPAGATION_LIMITS: PropagationLimits = {
+  maxSlicesPerDirection: 10,
+  minPixels: 4,
+  maxGrowth: 2,
+  minOverlap: 0.3,
+};
+
+/**
+ * The click for the next slice: the centroid of the previous slice's mask, or the mask's
+ * deepest pixel when the centroid falls outside it (a crescent); null for an empty mask.
+ */
+export function propagationClick(previousMask: Uint8Array, rows: number, columns: number): PixelPoint | null {
+  const c = centroid(previousMask, columns);
+  if (!c) return null;
+  const p = { row: Math.round(c.row), col: Math.round(c.col) };
+  if (previousMask[p.row * columns + p.col]) return p;
+  return deepestPoint(previousMask, rows, columns);
+}
+
+export type PropagationVerdict =
+  | { accept: true; mask: Uint8Array; pixels: number }
+  | { accept: false; reason: string };
+
+/**
+ * Whether `predicted` continues the structure of `previous`: its largest connected part
+ * must be big enough, lie mostly on the previous mask and not grow beyond the limit.
+ */
+export function judgePropagatedMask(
+  previous: Uint8Array,
+  predicted: Uint8Array,
+  rows: number,
+  columns: number,
+  limits: PropagationLimits = DEFAULT_PROPAGATION_LIMITS
+): PropagationVerdict {
+  const mask = largestComponent(predicted, rows, columns);
+  const pixels = countOn(mask);
+  if (pixels < limits.minPixels) return { accept: false, reason: `the prediction is empty (${pixels} px)` };
+  const before = countOn(previous);
+  if (pixels > limits.maxGrowth * before) {
+    return { accept: false, reason: `the mask would grow from ${before} to ${pixels} px` };
+  }
+  let overlap = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] && previous[i]) overlap++;
+  if (overlap < limits.minOverlap * pixels) {
+    return { accept: false, reason: `only ${Math.round((100 * overlap) / pixels)}% of the mask lies on the previous slice's` };
+  }
+  return { accept: true, mask, pixels };
+}
+
+/** The slice indices to visit from `start` in `direction` (+1 / -1) within 0..count-1, nearest first. */
+export function slicesFrom(start: number, direction: 1 | -1, count: number, limit: number): number[] {
+  const out: number[] = [];
+  for (let i = start + direction; i >= 0 && i < count && out.length < limit; i += direction) out.push(i);
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * Page-side helpers for the SPA interaction tests: the stack viewport through
+ * cornerstone3D's own API (window.cornerstone), image pixels to page coordinates, and the
+ * SPA labelmap read back per SOPInstanceUID. Plain JavaScript strings are evaluated in the
+ * page so that Babel does not rewrite them.
+ */
+import type { Page } from 'playwright-core';
+
+const VIEWPORT_JS = `
+  const spaViewport = () => {
+    const vps = window.cornerstone.getRenderingEngines().flatMap(e => e.getViewports());
+    const vp = vps.find(v => v.type === 'stack');
+    if (!vp) throw new Error('no stack viewport among ' + vps.map(v => v.id + ':' + v.type).join(', '));
+    return vp;
+  };
+  const sopOf = imageId => (/\\/instances\\/([0-9.]+)\\//.exec(imageId) || [])[1];
+`;
+
+/** Shows the image with this SOPInstanceUID; returns its index in the stack. */
+export async function showImage(page: Page, sopInstanceUID: string): Promise<number> {
+  return (await page.evaluate(`(async () => {
+    ${VIEWPORT_JS}
+    const vp = spaViewport();
+    const index = vp.getImageIds().findIndex(id => sopOf(id) === ${JSON.stringify(sopInstanceUID)});
+    if (index < 0) throw new Error('SOP not in the stack');
+    await vp.setImageIdIndex(index);
+    await new Promise(r => setTimeout(r, 300));
+    return index;
+  })()`)) as number;
+}
+
+/** Zooms and pans the viewport (the mapping must stay right after both). */
+export async function zoomAndPan(page: Page, zoom: number, panWorld: [number, number]): Promise<void> {
+  await page.evaluate(`(() => {
+    ${VIEWPORT_JS}
+    const vp = spaViewport();
+    vp.setZoom(${zoom});
+    vp.setPan(${JSON.stringify(panWorld)});
+    vp.render();
+  })()`);
+  await page.waitForTimeout(300);
+}
+
+/** Page coordinates (CSS px) of the centre of image pixel (row, col) on the current image. */
+export async function pagePointOfPixel(page: Page, row: number, col: number): Promise<{ x: number; y: number }> {
+  return (await page.evaluate(`(() => {
+    ${VIEWPORT_JS}
+    const vp = spaViewport();
+    const world = window.cornerstone.utilities.imageToWorldCoords(vp.getCurrentImageId(), [${col} + 0.5, ${row} + 0.5]);
+    const [cx, cy] = vp.worldToCanvas(world);
+    const rect = vp.canvas.getBoundingClientRect();
+    return { x: rect.left + cx, y: rect.top + cy };
+  })()`)) as { x: number; y: number };
+}
+
+export async function currentImageIndex(page: Page): Promise<number> {
+  return (await page.evaluate(`(() => { ${VIEWPORT_JS} return spaViewport().getCurrentImageIdIndex(); })()`)) as number;
+}
+
+export interface LabelmapReadout {
+  segmentationId: string;
+  label: string;
+  rows: number;
+  columns: number;
+  /** Per SOPInstanceUID: indices of pixels with this segment. */
+  pixelsBySop: Record<string, number[]>;
+}
+
+/** The pixels of segment `segmentIndex` of the SPA labelmap, per SOPInstanceUID. */
+export async function readSpaLabelmap(page: Page, segmentIndex = 1): Promise<LabelmapReadout> {
+  return (await page.evaluate(`(() => {
+    ${VIEWPORT_JS}
+    const vp = spaViewport();
+    const segs = window.cornerstoneTools.segmentation.state.getSegmentations();
+    const seg = segs.find(s => s.label === 'SPA segmentation');
+    if (!seg) throw new Error('no SPA segmentation among ' + segs.map(s => s.label).join(', '));
+    const out = { segmentationId: seg.segmentationId, label: seg.segments[${segmentIndex}] && seg.segments[${segmentIndex}].label, rows: 0, columns: 0, pixelsBySop: {} };
+    for (const imageId of vp.getImageIds()) {
+      const ids = window.cornerstoneTools.segmentation.getLabelmapImageIdsForImageId(imageId, seg.segmentationId) || [];
+      const image = ids.length && window.cornerstone.cache.getImage(ids[0]);
+      if (!image) continue;
+      out.rows = image.rows; out.columns = image.columns;
+      const data = image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData();
+      const on = [];
+      for (let i = 0; i < data.length; i++) if (data[i] === ${segmentIndex}) on.push(i);
+      if (on.length) out.pixelsBySop[sopOf(imageId)] = on;
+    }
+    return out;
+  })()`)) as LabelmapReadout;
+}
