@@ -13,6 +13,15 @@ declare module 'dcmjs' {
       DicomMessage: { readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomFile };
       DicomMetaDictionary: {
         naturalizeDataset(dict: Record<string, DcmjsElement>): Record<string, unknown>;
+        denaturalizeDataset(dataset: Record<string, unknown>): Record<string, DcmjsElement>;
+        uid(): string;
+      };
+      DicomDict: new (meta: Record<string, DcmjsElement>) => {
+        dict: Record<string, DcmjsElement>;
+        write(options?: Record<string, unknown>): ArrayBuffer;
+      };
+      Colors: {
+        rgb2DICOMLAB(rgb: number[]): number[];
       };
     };
   };

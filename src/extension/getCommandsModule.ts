@@ -3,6 +3,7 @@ import { installSpaKeys, type SpaKeyAction } from './interaction/keys';
 import { SpaController } from './interaction/SpaController';
 import { OverlayManager } from './overlay/ViewportOverlay';
 import { isModelRequested } from './runtime/spaModelLoader';
+import getSegActions from './seg/segCommands';
 import { toActiveSeries, type PreviewTarget } from './services/SpaService';
 import { activateSpaPointTool, registerSpaPointTool, setSpaPointHandler, SPA_TOOL_GROUP_IDS } from './tools/SpaPointTool';
 import type { ExtensionParams, Services } from './types';
@@ -51,6 +52,7 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
   const active = (viewportId?: string): string => viewportId ?? services().viewportGridService.getActiveViewportId();
 
   const actions = {
+    ...getSegActions({ servicesManager }),
     /**
      * Opens the right-hand side panel (also after the user closed it) and shows the SPA
      * tab. OHIF 3.13's activatePanel alone does not reopen a manually closed side panel;

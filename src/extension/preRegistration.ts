@@ -1,3 +1,4 @@
+import SegSaveService from './seg/SegSaveService';
 import SpaService from './services/SpaService';
 import type { ExtensionParams } from './types';
 
@@ -8,4 +9,5 @@ import type { ExtensionParams } from './types';
  */
 export default function preRegistration({ servicesManager, appConfig, configuration }: ExtensionParams): void {
   servicesManager.registerService(SpaService.REGISTRATION, { ...(appConfig?.spa ?? {}), ...(configuration ?? {}) });
+  servicesManager.registerService(SegSaveService.REGISTRATION, { ...(appConfig?.spa ?? {}), ...(configuration ?? {}) });
 }

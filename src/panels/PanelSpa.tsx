@@ -3,6 +3,7 @@ import type { ActiveSeries } from '../extension/services/SpaService';
 import type { CommandsManager, ServicesManager } from '../extension/types';
 import ModelStatusView from './ModelStatusView';
 import PreferenceView from './PreferenceView';
+import SegSaveSection from './SegSaveSection';
 import SessionView from './SessionView';
 import StructuresView from './StructuresView';
 import { Section, SpaButton, useFocusStyle } from './ui';
@@ -68,6 +69,7 @@ export default function PanelSpa({ servicesManager, commandsManager }: Props) {
       <Section title="Preference">
         <PreferenceView profile={state.profile} run={run} />
       </Section>
+      <SegSaveSection servicesManager={servicesManager} commandsManager={commandsManager} />
     </div>
   );
 }
