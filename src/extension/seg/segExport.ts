@@ -162,7 +162,9 @@ export async function buildSpaSeg(host: SegHost, options: { segmentationId?: str
     segmentationId: segmentation.segmentationId,
     options: {
       sopClassUID: SEGMENTATION_STORAGE_SOP_CLASS_UID,
+      // Both spellings: OHIF's defaults set both to RLE, and the adapter reads `transferSyntaxUid` first.
       transferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
+      transferSyntaxUid: EXPLICIT_VR_LITTLE_ENDIAN,
       SeriesDescription: spaSeriesDescription(options.model.name, options.model.version),
     },
   }) as { dataset?: Record<string, any> } | undefined;

@@ -193,9 +193,67 @@ export function applySpaSegMetadata(dataset: Dataset, meta: SpaSegMetadata): Map
   dataset.InstanceNumber = 1;
   dataset.ContentLabel = SPA_CONTENT_LABEL;
   dataset.ContentDescription = `SPA, model ${meta.modelName} ${meta.modelVersion}`.slice(0, 64);
-  dataset.ContentCreatorName = SPA_ALGORITHM_NAME;
+  // Type 2: the person who approved it is not known to the viewer.
+  if (dataset.ContentCreatorName === undefined) dataset.ContentCreatorName = '';
+  repairDerivationReferences(dataset);
   if (meta.softwareVersion) dataset.SoftwareVersions = meta.softwareVersion.slice(0, 64);
   // dcmjs puts a placeholder here; an empty StudyID is what OHIF's own store writes.
   if (dataset.StudyID === 'No Study ID') dataset.StudyID = '';
   return numberByIndex;
+}
+
+/** DCM 113076 "Segmentation" (derivation) and DCM 121322 "Source image for image processing operation". */
+export const DERIVATION_SEGMENTATION: CodedConcept = { CodeValue: '113076', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Segmentation' };
+export const PURPOSE_SOURCE_IMAGE: CodedConcept = {
+  CodeValue: '121322',
+  CodingSchemeDesignator: 'DCM',
+  CodeMeaning: 'Source image for image processing operation',
+};
+
+/** Multi-frame image storage classes: only their references carry a ReferencedFrameNumber. */
+const MULTI_FRAME_SOP_CLASSES = new Set([
+  '1.2.840.10008.5.1.4.1.1.2.1', // Enhanced CT
+  '1.2.840.10008.5.1.4.1.1.2.2', // Legacy Converted Enhanced CT
+  '1.2.840.10008.5.1.4.1.1.4.1', // Enhanced MR
+  '1.2.840.10008.5.1.4.1.1.4.4', // Legacy Converted Enhanced MR
+  '1.2.840.10008.5.1.4.1.1.128.1', // Legacy Converted Enhanced PET
+  '1.2.840.10008.5.1.4.1.1.130', // Enhanced PET
+]);
+
+/**
+ * Completes each frame's Derivation Image Macro, which the 3.13.2 adapter writes with
+ * only the source SOP Instance UID (and a frame number even for single-frame sources):
+ * DerivationCodeSequence "Segmentation", and per source image its SOP Class UID (from
+ * ReferencedSeriesSequence) and PurposeOfReferenceCodeSequence. A top-level
+ * SourceImageSequence (not part of the Segmentation IOD) is removed.
+ */
+export function repairDerivationReferences(dataset: Dataset): void {
+  const sopClassByInstance = new Map<string, string>();
+  for (const series of asArray<Dataset>(dataset.ReferencedSeriesSequence)) {
+    for (const instance of asArray<Dataset>(series.ReferencedInstanceSequence)) {
+      sopClassByInstance.set(String(instance.ReferencedSOPInstanceUID), String(instance.ReferencedSOPClassUID));
+    }
+  }
+  asArray<Dataset>(dataset.PerFrameFunctionalGroupsSequence).forEach((frame, k) => {
+    const derivations = asArray<Dataset>(frame.DerivationImageSequence);
+    if (!derivations.length) throw new Error(`SPA SEG: frame ${k + 1} has no DerivationImageSequence`);
+    frame.DerivationImageSequence = derivations.map(derivation => ({
+      ...derivation,
+      DerivationCodeSequence: asArray(derivation.DerivationCodeSequence).length ? derivation.DerivationCodeSequence : [{ ...DERIVATION_SEGMENTATION }],
+      SourceImageSequence: asArray<Dataset>(derivation.SourceImageSequence).map(source => {
+        const uid = String(source.ReferencedSOPInstanceUID);
+        const sopClass = source.ReferencedSOPClassUID ?? sopClassByInstance.get(uid);
+        if (!sopClass) throw new Error(`SPA SEG: frame ${k + 1} refers to ${uid}, which is not in ReferencedSeriesSequence`);
+        const item: Dataset = { ReferencedSOPClassUID: sopClass, ReferencedSOPInstanceUID: uid };
+        if (source.ReferencedFrameNumber !== undefined && MULTI_FRAME_SOP_CLASSES.has(sopClass)) {
+          item.ReferencedFrameNumber = source.ReferencedFrameNumber;
+        }
+        item.PurposeOfReferenceCodeSequence = asArray(source.PurposeOfReferenceCodeSequence).length
+          ? source.PurposeOfReferenceCodeSequence
+          : [{ ...PURPOSE_SOURCE_IMAGE }];
+        return item;
+      }),
+    }));
+  });
+  delete dataset.SourceImageSequence;
 }
