@@ -221,3 +221,63 @@ export function dciodvfy(file: string, iod = 'Segmentation'): DciodvfyResult {
     output,
   };
 }
+
+/** A labelmap segmentation as the viewer holds it: labels, and set pixels per source image and segment. */
+export interface LabelmapContent {
+  labels: Record<number, string>;
+  /** "<segment label>|<source SOP UID>" -> sorted pixel indices */
+  frames: Record<string, number[]>;
+}
+
+/** Reads a segmentation's labelmap back from cornerstone's cache, keyed by source SOP Instance UID. */
+export async function readLabelmap(page: Page, segmentationId: string): Promise<LabelmapContent> {
+  return page.evaluate(`(() => {
+    const w = window;
+    const segmentation = w.services.segmentationService.getSegmentation(${JSON.stringify(segmentationId)});
+    if (!segmentation) throw new Error('no segmentation ' + ${JSON.stringify(segmentationId)});
+    const labels = {};
+    for (const [k, s] of Object.entries(segmentation.segments)) if (s) labels[k] = s.label;
+    const lm = segmentation.representationData.Labelmap;
+    const layers = lm.labelmaps ? Object.values(lm.labelmaps) : [lm];
+    const frames = {};
+    for (const layer of layers) {
+      for (const imageId of layer.imageIds) {
+        const image = w.cornerstone.cache.getImage(imageId);
+        const ref = image.referencedImageId;
+        const sop = (w.cornerstone.metaData.get('instance', ref) || {}).SOPInstanceUID;
+        const data = image.voxelManager ? image.voxelManager.getScalarData() : image.getPixelData();
+        for (let i = 0; i < data.length; i++) {
+          if (!data[i]) continue;
+          const key = labels[data[i]] + '|' + sop;
+          (frames[key] = frames[key] || []).push(i);
+        }
+      }
+    }
+    return { labels, frames };
+  })()`) as Promise<LabelmapContent>;
+}
+
+/** Waits for the save status to leave "saving"; returns its phase and text. */
+export async function waitForSaveResult(page: Page, timeoutMs = 90000): Promise<{ phase: string; text: string }> {
+  await page.waitForFunction(
+    () => {
+      const el = document.querySelector('[data-testid="spa-save-status"]');
+      const phase = el?.getAttribute('data-phase');
+      return phase === 'saved' || phase === 'failed';
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 200 }
+  );
+  const status = page.getByTestId('spa-save-status');
+  return { phase: (await status.getAttribute('data-phase')) ?? '', text: (await status.textContent()) ?? '' };
+}
+
+/** Opens a SEG series from the study browser as a user does: double-click, then "Yes". */
+export async function openSegFromStudyBrowser(page: Page, seriesText: string): Promise<void> {
+  const thumb = page.locator('[data-cy="study-browser-thumbnail-no-image"], [data-cy="study-browser-thumbnail"]').filter({ hasText: seriesText }).first();
+  await thumb.waitFor({ timeout: 60000 });
+  await thumb.dblclick();
+  const yes = page.getByRole('button', { name: 'Yes', exact: true });
+  await yes.waitFor({ timeout: 60000 });
+  await yes.click();
+}
