@@ -31,6 +31,15 @@ function checkStudy({ displaySetService, spaService, uiNotificationService }: Se
   }
 }
 
+/**
+ * `?spaDebug=1`: tests and the benchmark read SPA's state from `window.__spa.getState()`
+ * and click -> candidates timings from `window.__spaTimings` (see SpaService).
+ */
+type SpaDebugWindow = Window & { __spa?: { getState: () => unknown } };
+function isDebugPage(): boolean {
+  return new URLSearchParams(window.location.search).get('spaDebug') === '1';
+}
+
 /** Adds the SPA point tool to the 2D tool groups and makes it the active primary tool. */
 function activateSpaTool(): void {
   registerSpaPointTool();
@@ -141,6 +150,7 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
       });
       overlays = new OverlayManager(spaService);
       removeKeys = installSpaKeys(document, onKey);
+      if (isDebugPage()) (window as SpaDebugWindow).__spa = { getState: () => spaService.getState() };
     },
 
     /** Mode left: undo everything spaModeEnter set up. */
@@ -150,6 +160,7 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
       removeKeys = null;
       overlays?.destroy();
       overlays = null;
+      if (typeof window !== 'undefined') delete (window as SpaDebugWindow).__spa;
       controller.clear();
       services().spaService.clear();
     },

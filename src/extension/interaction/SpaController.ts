@@ -389,6 +389,7 @@ export class SpaController {
       const { model } = await this.loadModel();
       const startMask = segmentMask(labelmapSliceFor(structure.segmentationId, session.imageId), structure.segmentIndex);
       const limit = spa.getConfig().propagationLimit;
+      let largest = countOn(startMask);
       for (const direction of [1, -1] as const) {
         let previous = startMask;
         let stopped = `reached the limit of ${limit} slices`;
@@ -402,7 +403,7 @@ export class SpaController {
           const { candidates, samples } = spa.getConfig();
           const propagation = new SpaSession(model, { candidates, samples }, this.profileFor(model));
           await propagation.start(slice, { ...at, positive: true });
-          const verdict = judgePropagatedMask(previous, propagation.approve().maskRowsCols, slice.rows, slice.columns, DEFAULT_PROPAGATION_LIMITS);
+          const verdict = judgePropagatedMask(previous, propagation.approve().maskRowsCols, slice.rows, slice.columns, DEFAULT_PROPAGATION_LIMITS, largest);
           if (!live()) return;
           if (!verdict.accept) {
             stopped = `stopped at image ${index + 1}: ${verdict.reason}`;
@@ -413,6 +414,7 @@ export class SpaController {
           this.replaceStructure(this.upsertSlice(current, { imageId, imageIndex: index, source: 'propagated', pixels: verdict.pixels }));
           added++;
           previous = verdict.mask;
+          largest = Math.max(largest, verdict.pixels);
           spa.setPropagation({ structureKey: structure.key, running: true, message: `Propagating… image ${index + 1} (${verdict.pixels} px)` });
         }
         notes.push(`${direction > 0 ? 'forward' : 'backward'}: ${stopped}`);

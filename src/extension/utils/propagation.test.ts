@@ -32,8 +32,19 @@ describe('propagation rules', () => {
     expect(judgePropagatedMask(prev, disk(10, 10, 6), rows, columns)).toMatchObject({ accept: false, reason: expect.stringContaining('grow') });
     expect(judgePropagatedMask(disk(4, 4, 3), disk(15, 15, 3), rows, columns, { ...DEFAULT_PROPAGATION_LIMITS, maxGrowth: 10 })).toMatchObject({
       accept: false,
-      reason: expect.stringContaining('previous'),
+      reason: expect.stringContaining('overlaps'),
     });
+    // A mask that grows around the previous one overlaps all of it: accepted.
+    expect(judgePropagatedMask(disk(10, 10, 2), disk(10, 10, 3), rows, columns).accept).toBe(true);
+  });
+
+  it('stops where the structure fades out against its largest slice', () => {
+    const prev = disk(10, 10, 3);
+    expect(judgePropagatedMask(prev, disk(10, 10, 1), rows, columns, DEFAULT_PROPAGATION_LIMITS, 200)).toMatchObject({
+      accept: false,
+      reason: expect.stringContaining('fades out'),
+    });
+    expect(judgePropagatedMask(prev, disk(10, 10, 2), rows, columns, DEFAULT_PROPAGATION_LIMITS, 29).accept).toBe(true);
   });
 
   it('lists neighbouring slices nearest first within the stack and the limit', () => {

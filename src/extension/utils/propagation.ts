@@ -12,15 +12,18 @@ export interface PropagationLimits {
   minPixels: number;
   /** Stop when a slice's mask is more than this many times the previous slice's area. */
   maxGrowth: number;
-  /** Stop when less than this fraction of the new mask lies on the previous slice's mask. */
+  /** Stop when the masks of two neighbouring slices share less than this fraction of the smaller one. */
   minOverlap: number;
+  /** Stop when a mask is smaller than this fraction of the structure's largest slice (its tail). */
+  minFractionOfLargest: number;
 }
 
 export const DEFAULT_PROPAGATION_LIMITS: PropagationLimits = {
   maxSlicesPerDirection: 10,
   minPixels: 4,
-  maxGrowth: 2,
+  maxGrowth: 2.5,
   minOverlap: 0.3,
+  minFractionOfLargest: 0.25,
 };
 
 /**
@@ -41,26 +44,32 @@ export type PropagationVerdict =
 
 /**
  * Whether `predicted` continues the structure of `previous`: its largest connected part
- * must be big enough, lie mostly on the previous mask and not grow beyond the limit.
+ * must be big enough (absolutely and against the structure's largest slice so far,
+ * `largestPixels`), lie mostly on the previous mask and not grow beyond the limit.
  */
 export function judgePropagatedMask(
   previous: Uint8Array,
   predicted: Uint8Array,
   rows: number,
   columns: number,
-  limits: PropagationLimits = DEFAULT_PROPAGATION_LIMITS
+  limits: PropagationLimits = DEFAULT_PROPAGATION_LIMITS,
+  largestPixels = 0
 ): PropagationVerdict {
   const mask = largestComponent(predicted, rows, columns);
   const pixels = countOn(mask);
   if (pixels < limits.minPixels) return { accept: false, reason: `the prediction is empty (${pixels} px)` };
+  if (pixels < limits.minFractionOfLargest * largestPixels) {
+    return { accept: false, reason: `the structure fades out (${pixels} px, its largest slice has ${largestPixels})` };
+  }
   const before = countOn(previous);
   if (pixels > limits.maxGrowth * before) {
     return { accept: false, reason: `the mask would grow from ${before} to ${pixels} px` };
   }
   let overlap = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] && previous[i]) overlap++;
-  if (overlap < limits.minOverlap * pixels) {
-    return { accept: false, reason: `only ${Math.round((100 * overlap) / pixels)}% of the mask lies on the previous slice's` };
+  const smaller = Math.min(pixels, before);
+  if (overlap < limits.minOverlap * smaller) {
+    return { accept: false, reason: `it overlaps the previous slice's mask by only ${Math.round((100 * overlap) / smaller)}%` };
   }
   return { accept: true, mask, pixels };
 }

@@ -1,0 +1,227 @@
+/**
+ * The SPA interaction as a radiologist does it, on the sample study (LIDC-IDRI-0001) in
+ * headless Chromium: the SPA point tool, candidates, a choice, approval into OHIF's
+ * labelmap, propagation, and the 3D result against the four LIDC readers. Screenshots of
+ * every step go to artifacts/spa-*.png.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RunningServer } from '../../viewer/server';
+import { dice3d, noduleMasks, parseLidcXml, readerNodulesOn } from '../lidc/lidcReaders';
+import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
+import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
+import { currentImageIndex, pagePointOfPixel, readSpaLabelmap, showImage, zoomAndPan, type LabelmapReadout } from './spaPage';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const READER_XML = path.resolve(REPO, '..', 'shared', 'data', 'lidc-idri-0001', '069.xml');
+const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
+  slices: Array<{ SOPInstanceUID: string; z: number; file: string }>;
+};
+/** The nodule is largest around z = -115 mm (1-043.dcm); its centre is image (row 366, col 316). */
+const LARGEST = crops.slices.find(s => s.z === -115)!;
+const CENTRE = { row: 366, col: 316 };
+
+let server: RunningServer;
+let browser: BrowserSession;
+let readout: LabelmapReadout | null = null;
+
+beforeAll(async () => {
+  server = await startViewer();
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openStudy(query = ''): Promise<void> {
+  const { page } = browser;
+  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}${query}`);
+  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
+  await waitForRenderedImage(page);
+  await dismissInvestigationalBanner(page);
+}
+
+async function clickPixel(row: number, col: number, modifiers: Array<'Shift'> = []): Promise<void> {
+  const { x, y } = await pagePointOfPixel(browser.page, row, col);
+  for (const m of modifiers) await browser.page.keyboard.down(m);
+  await browser.page.mouse.click(x, y);
+  for (const m of modifiers) await browser.page.keyboard.up(m);
+}
+
+const round = () => browser.page.getByTestId('spa-round').textContent();
+
+test('the whole path: click, candidates, choose, round 2, approve into OHIF segmentation, propagate', async () => {
+  const { page, errors } = browser;
+  errors.length = 0;
+  await openStudy('&spaDebug=1');
+
+  // The SPA point tool is in the toolbar and active by default; activating it again keeps it.
+  const toolButton = page.locator('[data-cy="SpaPoint"]').first();
+  await toolButton.waitFor({ timeout: 30000 });
+  await toolButton.click();
+  await expect(page.evaluate(`window.cornerstoneTools.ToolGroupManager.getToolGroup('default').getActivePrimaryMouseButtonTool()`)).resolves.toBe(
+    'SpaPoint'
+  );
+  await screenshot(page, 'spa-01-tool-active');
+
+  // Largest slice, zoomed and panned: the click must still land on the nodule's centre.
+  const index = await showImage(page, LARGEST.SOPInstanceUID);
+  await zoomAndPan(page, 1.8, [-40, 25]);
+  await clickPixel(CENTRE.row, CENTRE.col);
+  await page.getByTestId('spa-recommendation').waitFor({ timeout: 90000 });
+  await expect(round()).resolves.toBe('1');
+  expect(await page.getByTestId('spa-candidate').count()).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('spa-model-status').getAttribute('data-state')).resolves.toBe('ready');
+  await expect(page.getByTestId('spa-model-runtime').textContent()).resolves.toMatch(/wasm · 2 threads/);
+  await expect(page.getByTestId('spa-error').count()).resolves.toBe(0);
+  await screenshot(page, 'spa-02-candidates');
+
+  // Hovering a candidate previews it over the image; the uncertainty heat map toggles.
+  await page.getByTestId('spa-candidate').nth(1).hover();
+  await page.waitForTimeout(200);
+  await screenshot(page, 'spa-03-preview-candidate-2');
+  await page.getByTestId('spa-uncertainty-toggle').click();
+  await expect(page.getByTestId('spa-uncertainty-toggle').getAttribute('aria-pressed')).resolves.toBe('true');
+  await page.waitForTimeout(200);
+  await screenshot(page, 'spa-04-uncertainty');
+  await page.getByTestId('spa-uncertainty-toggle').click();
+
+  // Choose the first candidate: round 2.
+  await page.getByTestId('spa-candidate').first().click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="spa-round"]')?.textContent === '2', undefined, { timeout: 60000 });
+  await page.mouse.move(10, 10);
+  await screenshot(page, 'spa-05-round-2');
+
+  // Approve: a labelmap segment "Nodule 1" that OHIF's segmentation panel lists.
+  await page.getByTestId('spa-approve').click();
+  await page.getByTestId('spa-structure').first().waitFor({ timeout: 30000 });
+  await expect(page.getByTestId('spa-structure').first().getAttribute('data-label')).resolves.toBe('Nodule 1');
+  const approved = await readSpaLabelmap(page);
+  expect(approved.label).toBe('Nodule 1');
+  const onSlice = approved.pixelsBySop[LARGEST.SOPInstanceUID] ?? [];
+  expect(onSlice).toContain(CENTRE.row * 512 + CENTRE.col);
+  await page.locator('[data-cy="panelSegmentation-btn"]').first().click();
+  await page.getByText('Nodule 1', { exact: true }).first().waitFor({ timeout: 30000 });
+  await screenshot(page, 'spa-06-ohif-segmentation-panel');
+  await page.locator('[data-cy="spa-btn"]').first().click();
+  await page.getByTestId('spa-panel').waitFor();
+
+  // Propagate both ways; each slice is listed for review.
+  await page.getByTestId('spa-propagate').click();
+  await page.waitForSelector('[data-testid="spa-propagation-status"][data-running="false"]', { timeout: 180000 });
+  const slices = page.getByTestId('spa-structure-slice');
+  expect(await slices.count()).toBeGreaterThanOrEqual(3);
+  expect(await page.locator('[data-testid="spa-structure-slice"][data-source="propagated"]').count()).toBeGreaterThanOrEqual(2);
+  expect(await currentImageIndex(page)).toBe(index);
+  await screenshot(page, 'spa-07-propagated');
+
+  readout = await readSpaLabelmap(page);
+  expect(Object.keys(readout.pixelsBySop).length).toBe(await slices.count());
+  expect(errors).toEqual([]);
+});
+
+test('the propagated 3D nodule agrees with at least one LIDC reader (Dice >= 0.7)', () => {
+  expect(readout).not.toBeNull();
+  const ours = new Map<string, Uint8Array>();
+  for (const [sop, on] of Object.entries(readout!.pixelsBySop)) {
+    const mask = new Uint8Array(readout!.rows * readout!.columns);
+    on.forEach(i => (mask[i] = 1));
+    ours.set(sop, mask);
+  }
+  const readings = parseLidcXml(fs.readFileSync(READER_XML, 'utf8'));
+  const readers = readerNodulesOn(readings, LARGEST.SOPInstanceUID).map(({ session, nodule }) => ({
+    session,
+    dice: dice3d(ours, noduleMasks(nodule, readout!.rows, readout!.columns)),
+  }));
+  expect(readers).toHaveLength(4);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(
+    path.join(ARTIFACTS, 'spa-3d-dice.json'),
+    JSON.stringify({ readers, slices: Object.fromEntries([...ours].map(([sop, m]) => [sop, m.reduce((a, v) => a + v, 0)])) }, null, 2)
+  );
+  expect(Math.max(...readers.map(r => r.dice))).toBeGreaterThanOrEqual(0.7);
+});
+
+test('keys act in the panel; bad input is explained and changes nothing; approved work survives a reset', async () => {
+  const { page, errors } = browser;
+  errors.length = 0;
+  // Round 2 from the first test is still open on the largest slice.
+  await expect(round()).resolves.toBe('2');
+  await page.getByTestId('spa-round').click();
+  await page.getByTestId('spa-candidate').first().focus();
+  await page.keyboard.press('2');
+  await page.waitForFunction(() => document.querySelector('[data-testid="spa-round"]')?.textContent === '3', undefined, { timeout: 60000 });
+  await page.keyboard.press('Backspace');
+  await page.waitForFunction(() => document.querySelector('[data-testid="spa-round"]')?.textContent === '2');
+  await screenshot(page, 'spa-08-keys');
+
+  // A click outside the image: a message, the round stays.
+  await zoomAndPan(page, 0.5, [0, 0]);
+  await clickPixel(-60, 256);
+  await page.getByTestId('spa-error').waitFor({ timeout: 10000 });
+  await expect(page.getByTestId('spa-error').getAttribute('data-problem')).resolves.toBe('click-outside-image');
+  await expect(round()).resolves.toBe('2');
+  await screenshot(page, 'spa-09-click-outside');
+
+  // Esc resets the candidates; the approved nodule stays in the labelmap.
+  const before = await readSpaLabelmap(page);
+  await page.getByTestId('spa-approve').focus();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('spa-hint').waitFor({ timeout: 10000 });
+  await expect(page.getByTestId('spa-error').count()).resolves.toBe(0);
+  expect(await readSpaLabelmap(page)).toEqual(before);
+  expect(await page.getByTestId('spa-structure').count()).toBe(1);
+
+  // Rapid clicks on a fresh slice: stale runs are dropped, the latest click wins.
+  await zoomAndPan(page, 1.5, [0, 0]);
+  const points = [];
+  for (const dRow of [-6, 6, 0]) points.push(await pagePointOfPixel(page, CENTRE.row + dRow, CENTRE.col));
+  for (const p of points) await page.mouse.click(p.x, p.y);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="spa-busy"]') && document.querySelector('[data-testid="spa-recommendation"]'), undefined, {
+    timeout: 60000,
+  });
+  await page.waitForTimeout(500);
+  const state = (await page.evaluate(() => (window as unknown as { __spa: { getState(): any } }).__spa.getState())) as {
+    sessions: Record<string, { busy: boolean; result: { round: number; clicks: Array<{ row: number; col: number }> } }>;
+    error: unknown;
+  };
+  const sessions = Object.values(state.sessions);
+  expect(sessions).toHaveLength(1);
+  const { clicks, round: lastRound } = sessions[0].result;
+  expect(clicks[clicks.length - 1]).toMatchObject(CENTRE);
+  expect(lastRound).toBe(clicks.length);
+  expect(state.error).toBeNull();
+  await screenshot(page, 'spa-10-rapid-clicks');
+  expect(errors).toEqual([]);
+});
+
+test('a model that fails to load shows why and a Retry; the debug hook times click -> candidates', async () => {
+  const { page, errors } = browser;
+  await page.route('**/models/spa-lidc.onnx', route => route.fulfill({ status: 404, body: 'not here' }));
+  try {
+    await openStudy('&spaDebug=1');
+    await showImage(page, LARGEST.SOPInstanceUID);
+    errors.length = 0;
+    await clickPixel(CENTRE.row, CENTRE.col);
+    await page.waitForSelector('[data-testid="spa-model-status"][data-state="error"]', { timeout: 60000 });
+    await expect(page.getByTestId('spa-model-status').textContent()).resolves.toContain('HTTP 404');
+    await expect(page.getByTestId('spa-error').textContent()).resolves.toContain('HTTP 404');
+    await page.getByTestId('spa-model-retry').waitFor();
+    await screenshot(page, 'spa-11-model-failed');
+  } finally {
+    await page.unroute('**/models/spa-lidc.onnx');
+  }
+  await page.getByTestId('spa-model-retry').click();
+  await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 60000 });
+  await clickPixel(CENTRE.row, CENTRE.col);
+  await page.getByTestId('spa-recommendation').waitFor({ timeout: 60000 });
+  const timings = (await page.waitForFunction(() => (window as unknown as { __spaTimings?: unknown[] }).__spaTimings?.length, undefined, { timeout: 10000 }).then(() =>
+    page.evaluate(() => (window as unknown as { __spaTimings: Array<{ clickToDrawnMs: number; round: number }> }).__spaTimings)
+  )) as Array<{ clickToDrawnMs: number; round: number }>;
+  expect(timings[0].round).toBe(1);
+  expect(timings[0].clickToDrawnMs).toBeGreaterThan(0);
+  // The failed load's console errors come from the 404 itself.
+  expect(errors.filter(e => !/404|Not Found|spa-lidc/.test(e))).toEqual([]);
+});
