@@ -1,5 +1,5 @@
 import React from 'react';
-import type { Rgb } from '../extension/utils/maskDrawing';
+import type { CropWindow, Rgb } from '../extension/utils/maskDrawing';
 import { thumbnailRGBA } from '../extension/utils/maskDrawing';
 
 interface Props {
@@ -7,22 +7,31 @@ interface Props {
   maskHW: Uint8Array;
   size: number;
   rgb: Rgb;
+  /** The part of the crop to show (shared by a round's thumbnails). */
+  window: CropWindow;
   /** Called after the thumbnail is drawn. */
   onDrawn?: () => void;
   cssSize?: number;
 }
 
-/** The crop with the mask outlined in its viewport colour. */
-export default function MaskThumbnail({ greyHW, maskHW, size, rgb, onDrawn, cssSize = 76 }: Props) {
+/** The crop around the structure with the mask outlined in its viewport colour. */
+export default function MaskThumbnail({ greyHW, maskHW, size, rgb, window: view, onDrawn, cssSize = 84 }: Props) {
   const ref = React.useRef<HTMLCanvasElement>(null);
   const drawn = React.useRef(onDrawn);
   drawn.current = onDrawn;
   React.useLayoutEffect(() => {
-    const ctx = ref.current?.getContext('2d');
-    if (!ctx) return;
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const bitmap = document.createElement('canvas');
+    bitmap.width = size;
+    bitmap.height = size;
     const rgba = thumbnailRGBA(greyHW, maskHW, size, rgb) as Uint8ClampedArray<ArrayBuffer>;
-    ctx.putImageData(new ImageData(rgba, size, size), 0, 0);
+    bitmap.getContext('2d')!.putImageData(new ImageData(rgba, size, size), 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(bitmap, view.x0, view.y0, view.side, view.side, 0, 0, canvas.width, canvas.height);
     drawn.current?.();
-  }, [greyHW, maskHW, size, rgb]);
-  return <canvas ref={ref} width={size} height={size} style={{ width: cssSize, height: cssSize, imageRendering: 'pixelated', borderRadius: 4 }} aria-hidden />;
+  }, [greyHW, maskHW, size, rgb, view.x0, view.y0, view.side]);
+  const px = Math.round(cssSize * (globalThis.devicePixelRatio || 1));
+  return <canvas ref={ref} width={px} height={px} style={{ width: cssSize, height: cssSize, borderRadius: 4 }} aria-hidden />;
 }

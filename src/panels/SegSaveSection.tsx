@@ -3,6 +3,7 @@ import { SEG_COMMANDS } from '../extension/seg/segCommands';
 import type SegSaveService from '../extension/seg/SegSaveService';
 import type { SegSavePhase } from '../extension/seg/SegSaveService';
 import type { CommandsManager, ServicesManager } from '../extension/types';
+import { Section, SpaButton } from './ui';
 import useSegSaveState from './useSegSaveState';
 
 interface Props {
@@ -17,8 +18,6 @@ const PHASE_COLOURS: Record<SegSavePhase, string> = {
   failed: '#f87171',
 };
 
-const BUTTON = 'rounded px-2 py-1 text-sm border border-primary-main text-white disabled:opacity-40 disabled:cursor-not-allowed';
-
 /**
  * "Save to PACS" (STOW-RS to the active data source), "Download SEG", the save status
  * and, after a failure, "Retry". Reads spaSegSaveService; acts through commands.
@@ -27,36 +26,32 @@ export default function SegSaveSection({ servicesManager, commandsManager }: Pro
   const segSaveService = servicesManager.services.spaSegSaveService as SegSaveService;
   const { phase, message, target, hasSegmentation, pending, download } = useSegSaveState(segSaveService);
   const busy = phase === 'saving';
-  const run = (name: string) => () => void commandsManager.runCommand(name, {});
+  const run = (name: string) => () => void commandsManager.runCommand(name, {}, 'SPA');
 
   return (
-    <div data-testid="spa-seg-save" className="mt-2 flex flex-col gap-2 border-t border-secondary-light pt-2">
-      <div className="text-muted-foreground">DICOM SEG</div>
+    <Section title="DICOM SEG" testId="spa-seg-save">
       <div className="flex flex-wrap gap-2">
-        <button
-          type="button"
+        <SpaButton
+          variant="primary"
           data-testid="spa-save-pacs"
-          className={BUTTON}
           disabled={!target.canStore || !hasSegmentation || busy}
           title={target.canStore ? `Store the segmentation in ${target.name} (STOW-RS)` : target.reason}
           onClick={run(SEG_COMMANDS.save)}
         >
           Save to PACS
-        </button>
-        <button
-          type="button"
+        </SpaButton>
+        <SpaButton
           data-testid="spa-download-seg"
-          className={BUTTON}
           disabled={!hasSegmentation && !pending}
           title={pending ? 'Download the SEG that was not saved' : 'Download the segmentation as a DICOM SEG file'}
           onClick={run(SEG_COMMANDS.download)}
         >
           Download SEG
-        </button>
+        </SpaButton>
         {phase === 'failed' && pending && (
-          <button type="button" data-testid="spa-retry" className={BUTTON} disabled={busy} onClick={run(SEG_COMMANDS.retry)}>
+          <SpaButton data-testid="spa-retry" disabled={busy} onClick={run(SEG_COMMANDS.retry)}>
             Retry
-          </button>
+          </SpaButton>
         )}
       </div>
       {!target.canStore && (
@@ -83,6 +78,6 @@ export default function SegSaveSection({ servicesManager, commandsManager }: Pro
           {download.message}
         </div>
       )}
-    </div>
+    </Section>
   );
 }

@@ -1,7 +1,7 @@
 import React from 'react';
 import type SpaService from '../extension/services/SpaService';
 import type { PreviewTarget, ViewportSession } from '../extension/services/SpaService';
-import { candidateRgb, cssColour, RECOMMENDATION_RGB } from '../extension/utils/maskDrawing';
+import { candidateRgb, cssColour, RECOMMENDATION_RGB, thumbnailWindow, type CropWindow } from '../extension/utils/maskDrawing';
 import MaskThumbnail from './MaskThumbnail';
 import { SpaButton } from './ui';
 
@@ -21,9 +21,11 @@ function MaskCard({
   greyHW,
   maskHW,
   size,
+  view,
   target,
   shortcut,
   onChoose,
+  onApprove,
   onPreview,
   onDrawn,
 }: {
@@ -34,33 +36,49 @@ function MaskCard({
   greyHW: Uint8Array;
   maskHW: Uint8Array;
   size: number;
+  view: CropWindow;
   target: PreviewTarget;
   shortcut?: string;
   onChoose: (target: PreviewTarget) => void;
+  onApprove: (target: PreviewTarget) => void;
   onPreview: (target: PreviewTarget | null) => void;
   onDrawn?: () => void;
 }) {
   const label = `${title}${share !== undefined ? `, ${Math.round(share * 100)}% of samples` : ''}${shortcut ? `, key ${shortcut}` : ''}`;
   return (
-    <button
-      type="button"
-      data-testid={testId}
-      aria-label={`Choose ${label}`}
-      className="spa-control bg-muted hover:bg-primary/25 flex flex-col items-center gap-1 rounded p-1"
-      style={{ border: `2px solid ${cssColour(rgb)}` }}
-      onClick={() => onChoose(target)}
-      onMouseEnter={() => onPreview(target)}
-      onMouseLeave={() => onPreview(null)}
-      onFocus={() => onPreview(target)}
-      onBlur={() => onPreview(null)}
-    >
-      <MaskThumbnail greyHW={greyHW} maskHW={maskHW} size={size} rgb={rgb} onDrawn={onDrawn} />
-      <span className="text-foreground text-xs">
-        {shortcut ? <kbd className="text-muted-foreground mr-1">{shortcut}</kbd> : null}
-        {title}
-        {share !== undefined ? ` · ${Math.round(share * 100)}%` : ''}
-      </span>
-    </button>
+    <div className="bg-muted flex flex-col items-stretch gap-1 rounded p-1" style={{ border: `2px solid ${cssColour(rgb)}` }}>
+      <button
+        type="button"
+        data-testid={testId}
+        aria-label={`Choose ${label}`}
+        title="Choose: SPA learns from it and proposes a new round"
+        className="spa-control hover:bg-primary/25 flex flex-col items-center gap-1 rounded"
+        onClick={() => onChoose(target)}
+        onMouseEnter={() => onPreview(target)}
+        onMouseLeave={() => onPreview(null)}
+        onFocus={() => onPreview(target)}
+        onBlur={() => onPreview(null)}
+      >
+        <MaskThumbnail greyHW={greyHW} maskHW={maskHW} size={size} rgb={rgb} window={view} onDrawn={onDrawn} />
+        <span className="text-foreground text-xs">
+          {shortcut ? <kbd className="text-muted-foreground mr-1">{shortcut}</kbd> : null}
+          {title}
+          {share !== undefined ? ` · ${Math.round(share * 100)}%` : ''}
+        </span>
+      </button>
+      <button
+        type="button"
+        data-testid={`${testId}-approve`}
+        aria-label={`Approve ${title}`}
+        title="Approve this mask as it is"
+        className="spa-control text-primary hover:bg-primary/25 rounded text-xs"
+        onClick={() => onApprove(target)}
+        onMouseEnter={() => onPreview(target)}
+        onMouseLeave={() => onPreview(null)}
+      >
+        ✓ Approve
+      </button>
+    </div>
   );
 }
 
@@ -88,8 +106,13 @@ export default function SessionView({ session, showUncertainty, spaService, run 
     });
   }, [session, result, spaService]);
 
+  const view = React.useMemo(
+    () => (result ? thumbnailWindow([result.recommendationHW, ...result.candidates.map(c => c.maskHW)], result.cropSizePx) : null),
+    [result]
+  );
   const preview = (target: PreviewTarget | null) => run('spaSetPreview', { viewportId, target });
   const choose = (target: PreviewTarget) => run('spaChoose', { viewportId, candidate: target });
+  const approve = (target: PreviewTarget) => run('spaApprove', { viewportId, candidate: target === 'recommendation' ? undefined : target });
 
   if (!session) {
     return (
@@ -112,7 +135,7 @@ export default function SessionView({ session, showUncertainty, spaService, run 
           </span>
         )}
       </div>
-      {result && (
+      {result && view && (
         <>
           <div className="flex flex-wrap gap-2">
             <MaskCard
@@ -122,8 +145,10 @@ export default function SessionView({ session, showUncertainty, spaService, run 
               greyHW={result.greyHW}
               maskHW={result.recommendationHW}
               size={result.cropSizePx}
+              view={view}
               target="recommendation"
               onChoose={choose}
+              onApprove={approve}
               onPreview={preview}
               onDrawn={onDrawn}
             />
@@ -140,9 +165,11 @@ export default function SessionView({ session, showUncertainty, spaService, run 
                 greyHW={result.greyHW}
                 maskHW={candidate.maskHW}
                 size={result.cropSizePx}
+                view={view}
                 target={k}
                 shortcut={String(k + 1)}
                 onChoose={choose}
+                onApprove={approve}
                 onPreview={preview}
                 onDrawn={onDrawn}
               />

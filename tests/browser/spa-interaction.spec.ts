@@ -10,7 +10,7 @@ import type { RunningServer } from '../../viewer/server';
 import { dice3d, noduleMasks, parseLidcXml, readerNodulesOn } from '../lidc/lidcReaders';
 import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
 import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
-import { currentImageIndex, pagePointOfPixel, readSpaLabelmap, showImage, zoomAndPan, type LabelmapReadout } from './spaPage';
+import { currentImageIndex, pagePointOfPixel, readRound, readSpaLabelmap, showImage, zoomAndPan, type LabelmapReadout, type RoundReadout } from './spaPage';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const READER_XML = path.resolve(REPO, '..', 'shared', 'data', 'lidc-idri-0001', '069.xml');
@@ -20,6 +20,33 @@ const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'l
 /** The nodule is largest around z = -115 mm (1-043.dcm); its centre is image (row 366, col 316). */
 const LARGEST = crops.slices.find(s => s.z === -115)!;
 const CENTRE = { row: 366, col: 316 };
+
+const READINGS = parseLidcXml(fs.readFileSync(READER_XML, 'utf8'));
+
+/** The four readers' masks on one slice (512 x 512). */
+function readerMasksOn(sop: string): Uint8Array[] {
+  return readerNodulesOn(READINGS, LARGEST.SOPInstanceUID).map(({ nodule }) => noduleMasks(nodule, 512, 512).get(sop) ?? new Uint8Array(512 * 512));
+}
+
+/**
+ * The radiologist of the test reads like the LIDC readers: of a round's masks (the
+ * recommendation, then the candidates) it picks the one closest to any reader's outline.
+ * Returns -1 for the recommendation, else the candidate's index.
+ */
+function closestToReaders(round: RoundReadout, readers: Uint8Array[]): { pick: number; dice: number } {
+  const score = (cropIndices: number[]) => {
+    const mask = new Uint8Array(512 * 512);
+    for (const i of cropIndices) {
+      const row = round.cropOriginPx.row + Math.floor(i / round.cropSizePx);
+      const col = round.cropOriginPx.col + (i % round.cropSizePx);
+      if (row >= 0 && col >= 0 && row < 512 && col < 512) mask[row * 512 + col] = 1;
+    }
+    return Math.max(...readers.map(r => dice3d(new Map([['s', mask]]), new Map([['s', r]]))));
+  };
+  const scores = [round.recommendation, ...round.candidates].map(score);
+  const best = scores.indexOf(Math.max(...scores));
+  return { pick: best - 1, dice: scores[best] };
+}
 
 let server: RunningServer;
 let browser: BrowserSession;
@@ -88,14 +115,19 @@ test('the whole path: click, candidates, choose, round 2, approve into OHIF segm
   await screenshot(page, 'spa-04-uncertainty');
   await page.getByTestId('spa-uncertainty-toggle').click();
 
-  // Choose the first candidate: round 2.
-  await page.getByTestId('spa-candidate').first().click();
+  // Choose the candidate that looks most like the nodule (closest to the readers): round 2.
+  const readers = readerMasksOn(LARGEST.SOPInstanceUID);
+  const first = closestToReaders(await readRound(page), readers);
+  await page.getByTestId('spa-candidate').nth(Math.max(0, first.pick)).click();
   await page.waitForFunction(() => document.querySelector('[data-testid="spa-round"]')?.textContent === '2', undefined, { timeout: 60000 });
   await page.mouse.move(10, 10);
   await screenshot(page, 'spa-05-round-2');
 
-  // Approve: a labelmap segment "Nodule 1" that OHIF's segmentation panel lists.
-  await page.getByTestId('spa-approve').click();
+  // Approve the mask closest to the readers (the recommendation or a candidate as it is):
+  // a labelmap segment "Nodule 1" that OHIF's segmentation panel lists.
+  const second = closestToReaders(await readRound(page), readers);
+  if (second.pick < 0) await page.getByTestId('spa-approve').click();
+  else await page.getByTestId('spa-candidate-approve').nth(second.pick).click();
   await page.getByTestId('spa-structure').first().waitFor({ timeout: 30000 });
   await expect(page.getByTestId('spa-structure').first().getAttribute('data-label')).resolves.toBe('Nodule 1');
   const approved = await readSpaLabelmap(page);
@@ -130,8 +162,7 @@ test('the propagated 3D nodule agrees with at least one LIDC reader (Dice >= 0.7
     on.forEach(i => (mask[i] = 1));
     ours.set(sop, mask);
   }
-  const readings = parseLidcXml(fs.readFileSync(READER_XML, 'utf8'));
-  const readers = readerNodulesOn(readings, LARGEST.SOPInstanceUID).map(({ session, nodule }) => ({
+  const readers = readerNodulesOn(READINGS, LARGEST.SOPInstanceUID).map(({ session, nodule }) => ({
     session,
     dice: dice3d(ours, noduleMasks(nodule, readout!.rows, readout!.columns)),
   }));

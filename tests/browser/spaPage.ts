@@ -88,3 +88,24 @@ export async function readSpaLabelmap(page: Page, segmentIndex = 1): Promise<Lab
     return out;
   })()`)) as LabelmapReadout;
 }
+
+export interface RoundReadout {
+  round: number;
+  cropOriginPx: { row: number; col: number };
+  cropSizePx: number;
+  /** Indices (in the crop) of the recommendation's and each candidate's pixels. */
+  recommendation: number[];
+  candidates: number[][];
+}
+
+/** The active viewport's current SPA round, read through the `?spaDebug=1` hook. */
+export async function readRound(page: Page): Promise<RoundReadout> {
+  return (await page.evaluate(`(() => {
+    const state = window.__spa.getState();
+    const session = state.sessions[state.activeViewportId];
+    const r = session && session.result;
+    if (!r) throw new Error('no SPA round in the active viewport');
+    const on = m => { const out = []; for (let i = 0; i < m.length; i++) if (m[i]) out.push(i); return out; };
+    return { round: r.round, cropOriginPx: r.cropOriginPx, cropSizePx: r.cropSizePx, recommendation: on(r.recommendationHW), candidates: r.candidates.map(c => on(c.maskHW)) };
+  })()`)) as RoundReadout;
+}

@@ -22,7 +22,7 @@ import type { ApprovedStructure, SpaError, ViewportSession } from '../services/S
 import type { DisplaySet, SegmentationService, Services } from '../types';
 import { segmentMask, type SliceEdit } from '../utils/labelmapEdit';
 import { clearProfile, loadProfile, profileExport, saveProfile } from '../utils/profileStore';
-import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, propagationClick, slicesFrom } from '../utils/propagation';
+import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, pickContinuation, propagationClick, slicesFrom } from '../utils/propagation';
 import { pixelFromImageCoords, toSliceImage, unsupportedImageReason } from '../utils/sliceImage';
 import { SPA_MODALITIES } from '../utils/studyModalities';
 import { addStructureSegment, ensureSegmentation, labelmapSliceFor, structureRgb, undoSlice, writeSlice } from './labelmap';
@@ -363,7 +363,9 @@ export class SpaController {
 
   /**
    * Carries the viewport's approved structure to the neighbouring slices, both directions:
-   * the approved mask's centroid is the click and the learned preference picks the mask;
+   * the approved mask's centroid is the click, the learned preference shapes the samples,
+   * and of the recommendation and the candidates the mask that best continues the previous
+   * slice is taken;
    * each direction stops at an empty or implausible prediction or the configured limit.
    * Every slice is written as its own edit (reviewable, undoable one by one).
    */
@@ -402,8 +404,12 @@ export class SpaController {
           if (!at) break;
           const { candidates, samples } = spa.getConfig();
           const propagation = new SpaSession(model, { candidates, samples }, this.profileFor(model));
-          await propagation.start(slice, { ...at, positive: true });
-          const verdict = judgePropagatedMask(previous, propagation.approve().maskRowsCols, slice.rows, slice.columns, DEFAULT_PROPAGATION_LIMITS, largest);
+          const round = await propagation.start(slice, { ...at, positive: true });
+          // The recommendation under the learned preference, or the candidate that continues
+          // the previous slice's mask better.
+          const options = [propagation.approve().maskRowsCols, ...round.candidates.map((_, k) => propagation.approve(k).maskRowsCols)];
+          const predicted = options[pickContinuation(options, previous)];
+          const verdict = judgePropagatedMask(previous, predicted, slice.rows, slice.columns, DEFAULT_PROPAGATION_LIMITS, largest);
           if (!live()) return;
           if (!verdict.accept) {
             stopped = `stopped at image ${index + 1}: ${verdict.reason}`;

@@ -1,4 +1,4 @@
-import { boundaryHW, candidateRgb, CANDIDATE_RGB, cssColour, heatmapRGBA, maskRGBA, thumbnailRGBA } from './maskDrawing';
+import { boundaryHW, candidateRgb, CANDIDATE_RGB, cssColour, heatmapRGBA, maskRGBA, thumbnailRGBA, thumbnailWindow } from './maskDrawing';
 
 // A 3 x 3 square inside a 5 x 5 crop.
 const size = 5;
@@ -45,5 +45,23 @@ describe('mask drawing', () => {
     expect(candidateRgb(6)).toBe(candidateRgb(0));
     expect(cssColour([1, 2, 3])).toBe('rgb(1, 2, 3)');
     expect(cssColour([1, 2, 3], 0.5)).toBe('rgba(1, 2, 3, 0.5)');
+  });
+});
+
+describe('thumbnailWindow', () => {
+  it('frames all masks with a margin, at least the minimum side, inside the crop', () => {
+    const size = 128;
+    const a = new Uint8Array(size * size);
+    a[60 * size + 60] = 1;
+    a[70 * size + 66] = 1;
+    expect(thumbnailWindow([a], size, 8, 40)).toEqual({ x0: 44, y0: 46, side: 40 });
+    const b = new Uint8Array(size * size);
+    b[0] = 1;
+    b[127 * size + 127] = 1;
+    expect(thumbnailWindow([a, b], size)).toEqual({ x0: 0, y0: 0, side: 128 });
+    expect(thumbnailWindow([new Uint8Array(size * size)], size)).toEqual({ x0: 0, y0: 0, side: 128 });
+    const edge = new Uint8Array(size * size);
+    edge[2 * size + 2] = 1;
+    expect(thumbnailWindow([edge], size)).toEqual({ x0: 0, y0: 0, side: 40 });
   });
 });

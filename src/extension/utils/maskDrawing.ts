@@ -92,3 +92,36 @@ export function heatmapRGBA(uncertaintyHW: ArrayLike<number>, size: number, maxA
   }
   return out;
 }
+
+/** A square part of the crop (top-left x0, y0 and side, in crop pixels). */
+export interface CropWindow {
+  x0: number;
+  y0: number;
+  side: number;
+}
+
+/**
+ * The square window that shows every mask of a round with a margin (at least `minSide`
+ * pixels, centred on the masks, inside the crop), so that all thumbnails zoom alike.
+ */
+export function thumbnailWindow(masksHW: ReadonlyArray<ArrayLike<number>>, size: number, margin = 8, minSide = 40): CropWindow {
+  let top = size;
+  let left = size;
+  let bottom = -1;
+  let right = -1;
+  for (const mask of masksHW) {
+    for (let i = 0; i < size * size; i++) {
+      if (!mask[i]) continue;
+      const y = Math.floor(i / size);
+      const x = i % size;
+      if (y < top) top = y;
+      if (y > bottom) bottom = y;
+      if (x < left) left = x;
+      if (x > right) right = x;
+    }
+  }
+  if (bottom < 0) return { x0: 0, y0: 0, side: size };
+  const side = Math.min(size, Math.max(minSide, bottom - top + 1 + 2 * margin, right - left + 1 + 2 * margin));
+  const clamp = (v: number) => Math.max(0, Math.min(size - side, v));
+  return { x0: clamp(Math.round((left + right + 1 - side) / 2)), y0: clamp(Math.round((top + bottom + 1 - side) / 2)), side };
+}

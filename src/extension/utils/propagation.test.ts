@@ -1,4 +1,4 @@
-import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, propagationClick, slicesFrom } from './propagation';
+import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, pickContinuation, propagationClick, slicesFrom } from './propagation';
 
 const rows = 20;
 const columns = 20;
@@ -51,5 +51,13 @@ describe('propagation rules', () => {
     expect(slicesFrom(5, 1, 8, 10)).toEqual([6, 7]);
     expect(slicesFrom(5, -1, 8, 2)).toEqual([4, 3]);
     expect(slicesFrom(0, -1, 8, 2)).toEqual([]);
+  });
+});
+
+describe('pickContinuation', () => {
+  it('takes the mask closest to the previous slice, the recommendation on a tie', () => {
+    const prev = disk(10, 10, 5);
+    expect(pickContinuation([disk(10, 10, 2), disk(10, 10, 5), disk(3, 3, 2)], prev)).toBe(1);
+    expect(pickContinuation([disk(10, 10, 4), disk(10, 10, 4)], prev)).toBe(0);
   });
 });

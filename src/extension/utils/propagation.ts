@@ -3,7 +3,7 @@
  * (the approved mask's centroid) and when a predicted mask still is the same structure.
  * Masks are full slices, rows x columns, row-major, 1 inside.
  */
-import { centroid, countOn, deepestPoint, largestComponent, type PixelPoint } from '../../core';
+import { centroid, countOn, deepestPoint, dice, largestComponent, type PixelPoint } from '../../core';
 
 export interface PropagationLimits {
   /** Slices at most in each direction. */
@@ -79,4 +79,22 @@ export function slicesFrom(start: number, direction: 1 | -1, count: number, limi
   const out: number[] = [];
   for (let i = start + direction; i >= 0 && i < count && out.length < limit; i += direction) out.push(i);
   return out;
+}
+
+/**
+ * Of a slice's masks (the recommendation first, then the candidates), the one that
+ * continues the previous slice's mask best (highest Dice): a structure changes little from
+ * one slice to the next. Ties keep the earlier mask, i.e. the recommendation.
+ */
+export function pickContinuation(optionsRowsCols: readonly Uint8Array[], previous: Uint8Array): number {
+  let best = 0;
+  let bestScore = -1;
+  optionsRowsCols.forEach((mask, i) => {
+    const score = dice(mask, previous);
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  });
+  return best;
 }
