@@ -136,12 +136,19 @@ test('an HTTP error and a timeout each show the reason and offer Retry and Downl
   const { page } = browser;
   await openSampleStudy();
   await createTestSegmentation(page, sampleSegments(), 'spa-fault-seg');
-  await page.route('**/dicomweb/studies', route =>
-    route.request().method() === 'POST'
-      ? route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ Message: 'Conflict', Details: 'Test PACS refuses this instance' }) })
-      : route.continue()
-  );
+  let answer: () => void = () => undefined;
+  const answered = new Promise<void>(resolve => (answer = resolve));
+  await page.route('**/dicomweb/studies', async route => {
+    if (route.request().method() !== 'POST') return route.continue();
+    await answered;
+    await route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ Message: 'Conflict', Details: 'Test PACS refuses this instance' }) });
+  });
   await page.getByTestId('spa-save-pacs').click();
+  // In progress while the PACS has not answered.
+  await page.waitForFunction(() => document.querySelector('[data-testid="spa-save-status"]')?.getAttribute('data-phase') === 'saving');
+  await expect(page.getByTestId('spa-save-status').textContent()).resolves.toMatch(/^Saving/);
+  await expect(page.getByTestId('spa-save-pacs').isDisabled()).resolves.toBe(true);
+  answer();
   let result = await waitForSaveResult(page);
   expect(result.phase).toBe('failed');
   expect(result.text).toContain('HTTP 409');
