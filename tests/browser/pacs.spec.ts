@@ -106,6 +106,15 @@ describe('with Orthanc behind the proxy', () => {
     const warning = page.getByTestId('spa-study-warning');
     await warning.waitFor({ timeout: 60000 });
     await expect(warning.textContent()).resolves.toBe('SPA segments CT or MR images; this study has only DX');
+    // A click with the SPA point tool on the radiograph is refused in the panel; nothing starts.
+    await waitForRenderedImage(page);
+    const box = (await page.locator('[data-cy="viewport-pane"] canvas').first().boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const error = page.getByTestId('spa-error');
+    await error.waitFor({ timeout: 10000 });
+    await expect(error.getAttribute('data-problem')).resolves.toBe('unsupported-series');
+    await expect(error.textContent()).resolves.toContain('this series is DX');
+    await expect(page.getByTestId('spa-round').count()).resolves.toBe(0);
     await screenshot(page, 'spa-mode-refuses-dx');
   });
 });

@@ -79,6 +79,17 @@ async function clickPixel(row: number, col: number, modifiers: Array<'Shift'> = 
 
 const round = () => browser.page.getByTestId('spa-round').textContent();
 
+/** Opaque pixels on SPA's overlay canvas (0 when there is none). */
+const overlayPixels = () =>
+  browser.page.evaluate(() => {
+    const canvas = document.querySelector('canvas[data-spa-overlay]') as HTMLCanvasElement | null;
+    if (!canvas) return 0;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  });
+
 test('the whole path: click, candidates, choose, round 2, approve into OHIF segmentation, propagate', async () => {
   const { page, errors } = browser;
   errors.length = 0;
@@ -105,13 +116,18 @@ test('the whole path: click, candidates, choose, round 2, approve into OHIF segm
   await expect(page.getByTestId('spa-error').count()).resolves.toBe(0);
   await screenshot(page, 'spa-02-candidates');
 
-  // Hovering a candidate previews it over the image; the uncertainty heat map toggles.
+  // The recommendation is outlined over the image; hovering a candidate previews it (filled);
+  // the uncertainty heat map toggles. All of it on SPA's overlay canvas, not in the image.
+  const outlined = await overlayPixels();
+  expect(outlined).toBeGreaterThan(20);
   await page.getByTestId('spa-candidate').nth(1).hover();
   await page.waitForTimeout(200);
+  expect(await overlayPixels()).not.toBe(outlined);
   await screenshot(page, 'spa-03-preview-candidate-2');
   await page.getByTestId('spa-uncertainty-toggle').click();
   await expect(page.getByTestId('spa-uncertainty-toggle').getAttribute('aria-pressed')).resolves.toBe('true');
   await page.waitForTimeout(200);
+  expect(await overlayPixels()).toBeGreaterThan(outlined);
   await screenshot(page, 'spa-04-uncertainty');
   await page.getByTestId('spa-uncertainty-toggle').click();
 
@@ -196,14 +212,34 @@ test('keys act in the panel; bad input is explained and changes nothing; approve
   await expect(round()).resolves.toBe('2');
   await screenshot(page, 'spa-09-click-outside');
 
-  // Esc resets the candidates; the approved nodule stays in the labelmap.
+  // Esc resets the candidates and their previews; the approved nodule stays in the labelmap.
   const before = await readSpaLabelmap(page);
   await page.getByTestId('spa-approve').focus();
   await page.keyboard.press('Escape');
   await page.getByTestId('spa-hint').waitFor({ timeout: 10000 });
   await expect(page.getByTestId('spa-error').count()).resolves.toBe(0);
+  await expect(page.locator('canvas[data-spa-overlay]').count()).resolves.toBe(0);
   expect(await readSpaLabelmap(page)).toEqual(before);
   expect(await page.getByTestId('spa-structure').count()).toBe(1);
+
+  // One propagated slice taken back: it leaves the labelmap and the list, the rest stays.
+  const lastSlice = page.locator('[data-testid="spa-structure-slice"][data-source="propagated"]').last();
+  const undoneIndex = Number(await lastSlice.getAttribute('data-image-index'));
+  const slicesBefore = await page.getByTestId('spa-structure-slice').count();
+  await lastSlice.getByTestId('spa-slice-undo').click();
+  await page.waitForFunction(n => document.querySelectorAll('[data-testid="spa-structure-slice"]').length === n, slicesBefore - 1);
+  const after = await readSpaLabelmap(page);
+  expect(Object.keys(after.pixelsBySop)).toHaveLength(Object.keys(before.pixelsBySop).length - 1);
+  expect(undoneIndex).toBeGreaterThanOrEqual(0);
+
+  // The learned preference: exported as JSON, then reset.
+  await expect(page.getByTestId('spa-preference').textContent()).resolves.toMatch(/[1-9]\d* choices?/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('spa-profile-export').click()]);
+  const exported = JSON.parse(fs.readFileSync((await download.path())!, 'utf8'));
+  expect(exported).toMatchObject({ format: 'spa-preference-profile', version: 1, model: 'spa-lidc' });
+  expect(exported.choices).toBeGreaterThan(0);
+  await page.getByTestId('spa-profile-reset').click();
+  await expect(page.getByTestId('spa-preference').textContent()).resolves.toContain('0 choices');
 
   // Rapid clicks on a fresh slice: stale runs are dropped, the latest click wins.
   await zoomAndPan(page, 1.5, [0, 0]);
@@ -231,6 +267,8 @@ test('keys act in the panel; bad input is explained and changes nothing; approve
 test('a model that fails to load shows why and a Retry; the debug hook times click -> candidates', async () => {
   const { page, errors } = browser;
   await page.route('**/models/spa-lidc.onnx', route => route.fulfill({ status: 404, body: 'not here' }));
+  const saveTimings = (timings: Array<{ clickToDrawnMs: number }>) =>
+    fs.writeFileSync(path.join(ARTIFACTS, 'spa-click-timings.json'), JSON.stringify(timings, null, 2));
   try {
     await openStudy('&spaDebug=1');
     await showImage(page, LARGEST.SOPInstanceUID);
@@ -244,8 +282,16 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
   } finally {
     await page.unroute('**/models/spa-lidc.onnx');
   }
+  // Retry, with a slow download: the progress bar shows while the model loads.
+  await page.route('**/models/spa-lidc.onnx', async route => {
+    await new Promise(resolve => setTimeout(resolve, 1500));
+    await route.continue();
+  });
   await page.getByTestId('spa-model-retry').click();
+  await page.getByTestId('spa-model-progress').waitFor({ timeout: 10000 });
+  await screenshot(page, 'spa-12-model-loading');
   await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 60000 });
+  await page.unroute('**/models/spa-lidc.onnx');
   await clickPixel(CENTRE.row, CENTRE.col);
   await page.getByTestId('spa-recommendation').waitFor({ timeout: 60000 });
   const timings = (await page.waitForFunction(() => (window as unknown as { __spaTimings?: unknown[] }).__spaTimings?.length, undefined, { timeout: 10000 }).then(() =>
@@ -253,6 +299,14 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
   )) as Array<{ clickToDrawnMs: number; round: number }>;
   expect(timings[0].round).toBe(1);
   expect(timings[0].clickToDrawnMs).toBeGreaterThan(0);
+  // A few more rounds (clicks on the same structure) for the record in artifacts/.
+  for (const dCol of [3, -3, 2]) {
+    const n = timings.length;
+    await clickPixel(CENTRE.row, CENTRE.col + dCol);
+    await page.waitForFunction(k => ((window as unknown as { __spaTimings?: unknown[] }).__spaTimings?.length ?? 0) > k, n, { timeout: 30000 });
+    timings.splice(0, timings.length, ...((await page.evaluate(() => (window as unknown as { __spaTimings: unknown[] }).__spaTimings)) as typeof timings));
+  }
+  saveTimings(timings);
   // The failed load's console errors come from the 404 itself.
   expect(errors.filter(e => !/404|Not Found|spa-lidc/.test(e))).toEqual([]);
 });

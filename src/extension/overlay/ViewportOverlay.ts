@@ -28,11 +28,18 @@ class ViewportOverlay {
     this.viewportId = viewportId;
   }
 
+  private frame = 0;
+
+  /** New state: redrawn at the next animation frame (several changes in one frame draw once). */
   update(session: ViewportSession | null, state: SpaState): void {
     this.session = session;
     this.state = state;
-    this.attach();
-    this.draw();
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.attach();
+      this.draw();
+    });
   }
 
   /** Follows the viewport element (OHIF may replace it, e.g. on a layout change). */
@@ -59,6 +66,8 @@ class ViewportOverlay {
   }
 
   destroy(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
     this.detach();
   }
 
