@@ -30,6 +30,8 @@ let server: RunningServer;
 let browser: BrowserSession;
 let created: CreatedSegmentation;
 let savedSeriesUID: string;
+/** Both saves of the first test (same content, two series). */
+let savedSeriesUIDs: string[] = [];
 
 async function qidoSegSeries(): Promise<Array<{ uid: string; description: string }>> {
   const response = await fetch(`${server.url}/dicomweb/studies/${SAMPLE_STUDY_UID}/series?Modality=SEG`);
@@ -98,7 +100,9 @@ test('Save to PACS stores the SEG by STOW-RS through the proxy, and QIDO-RS find
   expect((await waitForSaveResult(page)).phase).toBe('saved');
   const again = await qidoSegSeries();
   expect(again.length).toBe(2);
-  expect(new Set(again.map(s => s.uid)).size).toBe(2);
+  savedSeriesUIDs = again.map(s => s.uid);
+  expect(new Set(savedSeriesUIDs).size).toBe(2);
+  expect(savedSeriesUIDs).toContain(savedSeriesUID);
   await screenshot(page, 'spa-seg-saved');
   expect(errors).toEqual([]);
 });
@@ -107,20 +111,26 @@ test('the reloaded study opens the saved SEG in OHIF with each segment on the ri
   const { page, errors } = browser;
   errors.length = 0;
   await openSampleStudy();
+  // Either of the two saved series (same content); the study browser lists both.
   await openSegFromStudyBrowser(page, 'SPA segmentation');
   const segmentationId = await page.waitForFunction(
-    uid => {
+    uids => {
       const w = window as any;
-      const ds = w.services.displaySetService.getActiveDisplaySets().find((d: any) => d.SeriesInstanceUID === uid);
-      return ds && w.services.segmentationService.getSegmentation(ds.displaySetInstanceUID) ? ds.displaySetInstanceUID : null;
+      const ds = w.services.displaySetService
+        .getActiveDisplaySets()
+        .find((d: any) => uids.includes(d.SeriesInstanceUID) && w.services.segmentationService.getSegmentation(d.displaySetInstanceUID));
+      return ds ? ds.displaySetInstanceUID : null;
     },
-    savedSeriesUID,
+    savedSeriesUIDs,
     { timeout: 60000, polling: 250 }
   );
   const content = await readLabelmap(page, (await segmentationId.jsonValue()) as string);
   expect(Object.values(content.labels)).toEqual(['Nodule 1', 'Nodule 2', 'Nodule 3']);
   const expected = expectedFrames(sampleSegments(created.columns), created.sopBySlice);
   expect(content.frames).toEqual(Object.fromEntries(expected));
+  // A SEG opened from the PACS is not offered for saving as SPA's own.
+  await expect(page.getByTestId('spa-save-pacs').isDisabled()).resolves.toBe(true);
+  await expect(page.getByTestId('spa-save-empty').isVisible()).resolves.toBe(true);
   await screenshot(page, 'spa-seg-reloaded');
   expect(errors).toEqual([]);
 });

@@ -1,4 +1,5 @@
 jest.mock('./segExport', () => ({
+  ...jest.requireActual('./segExport'),
   buildSpaSeg: jest.fn(),
   fetchModelIdentity: jest.fn(async () => ({ name: 'spa-lidc', version: '0.1.0' })),
   downloadBytes: jest.fn(),

@@ -1,6 +1,6 @@
 import PubSubService from '../services/PubSubService';
 import type { ServiceRegistration, ServicesManager, UINotificationService } from '../types';
-import { buildSpaSeg, downloadBytes, fetchModelIdentity, type ModelIdentity, type SpaSeg } from './segExport';
+import { buildSpaSeg, downloadBytes, fetchModelIdentity, savableSegmentations, type ModelIdentity, type SpaSeg } from './segExport';
 import { describeStoreTarget, storePart10, type StoreTarget } from './segStore';
 import type { CornerstoneLike, SegExtensionManager, SegHost, SegmentationServiceLike } from './types';
 
@@ -17,7 +17,7 @@ export interface SegSaveState {
   message: string;
   /** Whether the active data source can store, and why not. */
   target: StoreTarget;
-  /** Whether the viewer holds a segmentation that could be saved. */
+  /** Whether the viewer holds a segmentation that could be saved (made in the viewer, not opened from a SEG). */
   hasSegmentation: boolean;
   /** The SEG that failed to reach the PACS (Retry sends it again, Download saves it). */
   pending: { seriesInstanceUID: string; fileName: string } | null;
@@ -122,8 +122,8 @@ export default class SegSaveService extends PubSubService<SegSaveEventPayloads> 
 
   /** Re-reads the store target and whether a segmentation exists. */
   refresh(): void {
-    const segmentationService = this.host.servicesManager.services.segmentationService as unknown as SegmentationServiceLike | undefined;
-    const hasSegmentation = Boolean(segmentationService?.getSegmentations()?.length);
+    const services = this.host.servicesManager.services as unknown as SegHost['services'];
+    const hasSegmentation = Boolean(services.segmentationService && savableSegmentations({ services }).length);
     const target = describeStoreTarget(this.host.extensionManager);
     const same =
       hasSegmentation === this.state.hasSegmentation &&

@@ -60,18 +60,38 @@ export async function fetchModelIdentity(contractUrl: string): Promise<ModelIden
   return { name: contract.name, version: String(contract.version) };
 }
 
+/** The label of the segmentation SPA's Approve writes into (src/extension/interaction/labelmap.ts). */
+export const SPA_SEGMENTATION_LABEL = 'SPA segmentation';
+
 /**
- * The segmentation to save: the given id, else the active one in the active viewport,
- * else the most recently added one. Undefined when there is none.
+ * Segmentations that could be saved: those made in the viewer, not ones opened from a
+ * stored SEG series (OHIF names those after the SEG's display set, which has a
+ * SeriesInstanceUID; the display set OHIF 3.13 makes for a new segmentation has none).
  */
-export function findSegmentationToSave(host: SegHost, segmentationId?: string): SegmentationLike | undefined {
+export function savableSegmentations(host: Pick<SegHost, 'services'>): SegmentationLike[] {
+  const { segmentationService, displaySetService } = host.services;
+  return (segmentationService.getSegmentations() ?? []).filter(s => {
+    const displaySet = displaySetService?.getDisplaySetByUID(s.segmentationId);
+    return !(displaySet?.Modality === 'SEG' && displaySet.SeriesInstanceUID);
+  });
+}
+
+/**
+ * The segmentation to save: the given id; else, among those made in the viewer, the
+ * active one of the active viewport, else SPA's ("SPA segmentation"), else the newest.
+ * Undefined when there is none.
+ */
+export function findSegmentationToSave(host: Pick<SegHost, 'services'>, segmentationId?: string): SegmentationLike | undefined {
   const { segmentationService, viewportGridService } = host.services;
   if (segmentationId) return segmentationService.getSegmentation(segmentationId) ?? undefined;
+  const candidates = savableSegmentations(host);
   const viewportId = viewportGridService.getActiveViewportId();
-  const active = viewportId ? segmentationService.getActiveSegmentation(viewportId) : undefined;
-  if (active) return active;
-  const all = segmentationService.getSegmentations() ?? [];
-  return all[all.length - 1];
+  const activeId = viewportId ? segmentationService.getActiveSegmentation(viewportId)?.segmentationId : undefined;
+  return (
+    candidates.find(s => s.segmentationId === activeId) ??
+    [...candidates].reverse().find(s => s.label === SPA_SEGMENTATION_LABEL) ??
+    candidates[candidates.length - 1]
+  );
 }
 
 /**

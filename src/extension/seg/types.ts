@@ -60,6 +60,7 @@ export interface SegHost {
   services: {
     segmentationService: SegmentationServiceLike;
     viewportGridService: { getActiveViewportId(): string };
+    displaySetService?: { getDisplaySetByUID(uid: string): { Modality?: string; SeriesInstanceUID?: string } | undefined };
   };
   extensionManager: SegExtensionManager;
   commandsManager: { runCommand(name: string, options?: Record<string, unknown>, context?: string): unknown };
