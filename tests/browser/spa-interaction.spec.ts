@@ -10,7 +10,7 @@ import type { RunningServer } from '../../viewer/server';
 import { dice3d, noduleMasks, parseLidcXml, readerNodulesOn } from '../lidc/lidcReaders';
 import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
 import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
-import { currentImageIndex, pagePointOfPixel, readRound, readSpaLabelmap, showImage, zoomAndPan, type LabelmapReadout, type RoundReadout } from './spaPage';
+import { currentImageIndex, pagePointOfPixel, readRound, readSpaLabelmap, showImage, twoViewports, zoomAndPan, type LabelmapReadout, type RoundReadout } from './spaPage';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const READER_XML = path.resolve(REPO, '..', 'shared', 'data', 'lidc-idri-0001', '069.xml');
@@ -309,4 +309,58 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
   saveTimings(timings);
   // The failed load's console errors come from the 404 itself.
   expect(errors.filter(e => !/404|Not Found|spa-lidc/.test(e))).toEqual([]);
+});
+
+test('two viewports keep their own sessions; the panel follows the active one', async () => {
+  const { page, errors } = browser;
+  await openStudy('&spaDebug=1');
+  errors.length = 0;
+  await twoViewports(page);
+  const slice2 = crops.slices.find(s => s.z === -110)!;
+  await showImage(page, LARGEST.SOPInstanceUID, 'default');
+  await showImage(page, slice2.SOPInstanceUID, 'second');
+
+  const clickIn = async (viewportId: string) => {
+    const { x, y } = await pagePointOfPixel(page, CENTRE.row, CENTRE.col, viewportId);
+    await page.mouse.click(x, y);
+  };
+  const spaState = () =>
+    page.evaluate(() => (window as unknown as { __spa: { getState(): any } }).__spa.getState()) as Promise<{
+      activeViewportId: string;
+      sessions: Record<string, { imageId: string; busy: boolean; result: { round: number } | null }>;
+    }>;
+  const settled = (viewportId: string, roundNumber: number) =>
+    page.waitForFunction(
+      ([id, n]) => {
+        const s = (window as unknown as { __spa: { getState(): any } }).__spa.getState().sessions[id as string];
+        return s && !s.busy && s.result?.round === n;
+      },
+      [viewportId, roundNumber] as const,
+      { timeout: 60000 }
+    );
+
+  await clickIn('default');
+  await settled('default', 1);
+  // In OHIF the first click on an inactive viewport only makes it active; the next is the point.
+  await clickIn('second');
+  await page.waitForFunction(() => (window as unknown as { __spa: { getState(): any } }).__spa.getState().activeViewportId === 'second');
+  expect(Object.keys((await spaState()).sessions)).toEqual(['default']);
+  await clickIn('second');
+  await settled('second', 1);
+  // Choosing in the panel acts on the active viewport only.
+  await page.getByTestId('spa-candidate').first().click();
+  await settled('second', 2);
+  const state = await spaState();
+  expect(Object.keys(state.sessions).sort()).toEqual(['default', 'second']);
+  expect(state.sessions.default.result!.round).toBe(1);
+  expect(state.sessions.default.imageId).toContain(LARGEST.SOPInstanceUID);
+  expect(state.sessions.second.imageId).toContain(slice2.SOPInstanceUID);
+  await expect(round()).resolves.toBe('2');
+  expect(await page.locator('canvas[data-spa-overlay]').count()).toBe(2);
+  await screenshot(page, 'spa-13-two-viewports');
+
+  // Making the first viewport active shows its own round again.
+  await page.evaluate(() => (window as unknown as { services: any }).services.viewportGridService.setActiveViewportId('default'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="spa-round"]')?.textContent === '1');
+  expect(errors).toEqual([]);
 });

@@ -7,20 +7,20 @@
 import type { Page } from 'playwright-core';
 
 const VIEWPORT_JS = `
-  const spaViewport = () => {
+  const spaViewport = (id) => {
     const vps = window.cornerstone.getRenderingEngines().flatMap(e => e.getViewports());
-    const vp = vps.find(v => v.type === 'stack');
+    const vp = id ? vps.find(v => v.id === id) : vps.find(v => v.type === 'stack');
     if (!vp) throw new Error('no stack viewport among ' + vps.map(v => v.id + ':' + v.type).join(', '));
     return vp;
   };
   const sopOf = imageId => (/\\/instances\\/([0-9.]+)\\//.exec(imageId) || [])[1];
 `;
 
-/** Shows the image with this SOPInstanceUID; returns its index in the stack. */
-export async function showImage(page: Page, sopInstanceUID: string): Promise<number> {
+/** Shows the image with this SOPInstanceUID (in the first stack viewport, or `viewportId`); returns its index. */
+export async function showImage(page: Page, sopInstanceUID: string, viewportId?: string): Promise<number> {
   return (await page.evaluate(`(async () => {
     ${VIEWPORT_JS}
-    const vp = spaViewport();
+    const vp = spaViewport(${JSON.stringify(viewportId ?? '')});
     const index = vp.getImageIds().findIndex(id => sopOf(id) === ${JSON.stringify(sopInstanceUID)});
     if (index < 0) throw new Error('SOP not in the stack');
     await vp.setImageIdIndex(index);
@@ -42,10 +42,10 @@ export async function zoomAndPan(page: Page, zoom: number, panWorld: [number, nu
 }
 
 /** Page coordinates (CSS px) of the centre of image pixel (row, col) on the current image. */
-export async function pagePointOfPixel(page: Page, row: number, col: number): Promise<{ x: number; y: number }> {
+export async function pagePointOfPixel(page: Page, row: number, col: number, viewportId?: string): Promise<{ x: number; y: number }> {
   return (await page.evaluate(`(() => {
     ${VIEWPORT_JS}
-    const vp = spaViewport();
+    const vp = spaViewport(${JSON.stringify(viewportId ?? '')});
     const world = window.cornerstone.utilities.imageToWorldCoords(vp.getCurrentImageId(), [${col} + 0.5, ${row} + 0.5]);
     const [cx, cy] = vp.worldToCanvas(world);
     const rect = vp.canvas.getBoundingClientRect();
@@ -108,4 +108,23 @@ export async function readRound(page: Page): Promise<RoundReadout> {
     const on = m => { const out = []; for (let i = 0; i < m.length; i++) if (m[i]) out.push(i); return out; };
     return { round: r.round, cropOriginPx: r.cropOriginPx, cropSizePx: r.cropSizePx, recommendation: on(r.recommendationHW), candidates: r.candidates.map(c => on(c.maskHW)) };
   })()`)) as RoundReadout;
+}
+
+/** Splits the grid into two stack viewports, "default" and "second", both on the active series. */
+export async function twoViewports(page: Page): Promise<void> {
+  await page.evaluate(`(async () => {
+    const grid = window.services.viewportGridService;
+    const uid = grid.getDisplaySetsUIDsForViewport(grid.getActiveViewportId())[0];
+    grid.setLayout({
+      numRows: 1,
+      numCols: 2,
+      findOrCreateViewport: position => ({
+        displaySetInstanceUIDs: [uid],
+        displaySetOptions: [{}],
+        viewportOptions: { viewportId: position === 0 ? 'default' : 'second', viewportType: 'stack', toolGroupId: 'default' },
+      }),
+    });
+  })()`);
+  await page.waitForFunction(`window.cornerstone.getRenderingEngines().flatMap(e => e.getViewports()).filter(v => v.type === 'stack' && v.getImageIds().length).length === 2`, undefined, { timeout: 30000 });
+  await page.waitForTimeout(500);
 }
