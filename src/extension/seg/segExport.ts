@@ -156,7 +156,7 @@ export function toPart10(dcmjs: Dcmjs, dataset: Record<string, any>): ArrayBuffe
   return dict.write();
 }
 
-/** A file name for the download: `SPA-SEG-<study date>-<series uid tail>.dcm`. */
+/** A file name for the download: `SPA-SEG-<patient id>-<series uid tail>.dcm`. */
 export function segFileName(dataset: Record<string, any>): string {
   const tail = String(dataset.SeriesInstanceUID).replace(/\./g, '').slice(-8);
   const patient = String(dataset.PatientID ?? '').replace(/[^A-Za-z0-9_-]+/g, '') || 'patient';
