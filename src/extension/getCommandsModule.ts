@@ -126,7 +126,10 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
     /** Mode entered: follow the active viewport's series, check the study, arm the SPA tool. */
     spaModeEnter: () => {
       const s = services();
-      const sync = () => syncActiveSeries(s);
+      const sync = () => {
+        syncActiveSeries(s);
+        controller.dropStaleSessions();
+      };
       const check = () => checkStudy(s);
       const { viewportGridService: grid, displaySetService: dss, spaService } = s;
       for (const event of [grid.EVENTS.ACTIVE_VIEWPORT_ID_CHANGED, grid.EVENTS.GRID_STATE_CHANGED, grid.EVENTS.VIEWPORTS_READY]) {
@@ -173,9 +176,11 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
     const session = viewportId ? spaService.getSession(viewportId) : undefined;
     if (!session) return false;
     if (action.type === 'reset') actions.spaReset({ viewportId });
-    else if (!session.result || session.busy) return true;
-    else if (action.type === 'approve') void actions.spaApprove({ viewportId });
-    else if (action.type === 'undo') actions.spaUndo({ viewportId });
+    else if (!session.result) return true;
+    // Approving waits for the round being computed; choices and undo overtake it (latest wins).
+    else if (action.type === 'approve') {
+      if (!session.busy) void actions.spaApprove({ viewportId });
+    } else if (action.type === 'undo') actions.spaUndo({ viewportId });
     else if (action.candidate < session.result.candidates.length) void actions.spaChoose({ viewportId, candidate: action.candidate });
     return true;
   }

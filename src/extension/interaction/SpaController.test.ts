@@ -45,10 +45,15 @@ function setup(modality = 'CT') {
     }),
   };
   const trigger = jest.fn();
+  const history: Array<{ restoreMemo(undo?: boolean): void }> = [];
+  const grid = { displaySetUID: 'ds-1' };
   (globalThis as Record<string, unknown>).window = {
     cornerstone: {
       getRenderingEngines: () => [{ getViewport: (id: string) => (id === 'vp1' ? viewport : undefined), getViewports: () => [viewport] }],
-      utilities: { worldToImageCoords: (_id: string, w: number[]) => [w[0], w[1]] },
+      utilities: {
+        worldToImageCoords: (_id: string, w: number[]) => [w[0], w[1]],
+        HistoryMemo: { DefaultHistoryMemo: { push: (memo: { restoreMemo(undo?: boolean): void }) => history.push(memo) } },
+      },
       cache: { getImage: (id: string) => (id === 'lm-img-3' ? { voxelManager: { getScalarData: () => labelmap } } : undefined) },
       Enums: { Events: {} },
     },
@@ -74,11 +79,11 @@ function setup(modality = 'CT') {
   const services = {
     spaService,
     segmentationService,
-    viewportGridService: { getDisplaySetsUIDsForViewport: () => ['ds-1'], getActiveViewportId: () => 'vp1' },
-    displaySetService: { getDisplaySetByUID: () => displaySet },
+    viewportGridService: { getDisplaySetsUIDsForViewport: () => [grid.displaySetUID], getActiveViewportId: () => 'vp1' },
+    displaySetService: { getDisplaySetByUID: (uid: string) => ({ ...displaySet, displaySetInstanceUID: uid }) },
   } as any;
   (loadSpaModel as jest.Mock).mockResolvedValue({ model: fakeModel, provider: 'wasm', threads: 1 });
-  return { controller: new SpaController(() => services), spaService, labelmap, segmentationService, trigger };
+  return { controller: new SpaController(() => services), spaService, labelmap, segmentationService, trigger, history, grid };
 }
 
 afterEach(() => {
@@ -116,6 +121,32 @@ describe('SpaController', () => {
     expect(labelmap[90 * ROWS + 100]).toBe(1);
     controller.undoStructureSlice({ structureKey: structure.key, imageId: 'img-3' });
     expect(labelmap.some(v => v)).toBe(false);
+  });
+
+  it("OHIF's Undo/Redo of an approval updates the labelmap and SPA's list alike", async () => {
+    const { controller, spaService, labelmap, history } = setup();
+    await controller.click({ viewportId: 'vp1', canvasPoint: [100, 90], positive: true });
+    await controller.approve({ viewportId: 'vp1' });
+    expect(history).toHaveLength(1);
+    history[0].restoreMemo(true);
+    expect(labelmap.some(v => v)).toBe(false);
+    expect(spaService.getState().structures[0].slices).toEqual([]);
+    history[0].restoreMemo(false);
+    expect(labelmap[90 * ROWS + 100]).toBe(1);
+    expect(spaService.getState().structures[0].slices).toEqual([{ imageId: 'img-3', imageIndex: 3, source: 'approved', pixels: 113 }]);
+  });
+
+  it('a viewport that changes series drops its session, not the approved work', async () => {
+    const { controller, spaService, labelmap, grid } = setup();
+    await controller.click({ viewportId: 'vp1', canvasPoint: [100, 90], positive: true });
+    await controller.approve({ viewportId: 'vp1' });
+    controller.dropStaleSessions();
+    expect(spaService.getSession('vp1')).toBeDefined();
+    grid.displaySetUID = 'ds-2';
+    controller.dropStaleSessions();
+    expect(spaService.getSession('vp1')).toBeUndefined();
+    expect(labelmap[90 * ROWS + 100]).toBe(1);
+    expect(spaService.getState().structures).toHaveLength(1);
   });
 
   it('a click outside the image says so and changes nothing', async () => {

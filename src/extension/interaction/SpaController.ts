@@ -18,7 +18,7 @@ import {
 } from '../../core';
 import { cs, getViewport, type CsImage, type CsViewport, type Point2 } from '../cornerstone';
 import { loadSpaModel, type LoadedSpaModel } from '../runtime/spaModelLoader';
-import type { ApprovedStructure, SpaError, ViewportSession } from '../services/SpaService';
+import type { ApprovedSlice, ApprovedStructure, SpaError, ViewportSession } from '../services/SpaService';
 import type { DisplaySet, SegmentationService, Services } from '../types';
 import { segmentMask, type SliceEdit } from '../utils/labelmapEdit';
 import { clearProfile, loadProfile, profileExport, saveProfile } from '../utils/profileStore';
@@ -298,10 +298,37 @@ export class SpaController {
     this.spa.setStructures(exists ? list.map(s => (s.key === next.key ? next : s)) : [...list, next]);
   }
 
-  private writeStructureSlice(structure: ApprovedStructure, imageId: string, mask: Uint8Array): void {
-    const edit = writeSlice(structure.segmentationId, structure.segmentIndex, imageId, mask);
+  private writeStructureSlice(structure: ApprovedStructure, imageId: string, imageIndex: number, source: ApprovedSlice['source'], mask: Uint8Array): void {
+    const edit = writeSlice(structure.segmentationId, structure.segmentIndex, imageId, mask, () =>
+      this.syncSliceWithLabelmap(structure.key, imageId, imageIndex, source)
+    );
     const key = this.editKey(structure.key, imageId);
     this.edits.set(key, [...(this.edits.get(key) ?? []), edit]);
+  }
+
+  /** After OHIF's Undo/Redo changed a slice of a structure: list it as the labelmap now has it. */
+  private syncSliceWithLabelmap(structureKey: string, imageId: string, imageIndex: number, source: ApprovedSlice['source']): void {
+    const structure = this.spa.getState().structures.find(s => s.key === structureKey);
+    if (!structure) return;
+    let pixels = 0;
+    try {
+      pixels = countOn(segmentMask(labelmapSliceFor(structure.segmentationId, imageId), structure.segmentIndex));
+    } catch {
+      // The segmentation is gone (removed in OHIF): list nothing for it.
+    }
+    const without = { ...structure, slices: structure.slices.filter(s => s.imageId !== imageId) };
+    this.replaceStructure(pixels ? this.upsertSlice(without, { imageId, imageIndex, source, pixels }) : without);
+  }
+
+  /**
+   * A viewport that now shows another series (or is gone) loses its session; what was
+   * approved stays in the labelmap and in the list.
+   */
+  dropStaleSessions(): void {
+    for (const session of Object.values(this.spa.getState().sessions)) {
+      const displaySet = this.displaySetFor(session.viewportId);
+      if (displaySet?.displaySetInstanceUID !== session.displaySetInstanceUID) this.reset({ viewportId: session.viewportId });
+    }
   }
 
   /**
@@ -343,7 +370,7 @@ export class SpaController {
         };
         addStructureSegment(this.segmentationService, viewportId, segmentationId, segmentIndex, label, structure.rgb, created);
       }
-      this.writeStructureSlice(structure, session.imageId, maskRowsCols);
+      this.writeStructureSlice(structure, session.imageId, session.imageIndex, 'approved', maskRowsCols);
       this.replaceStructure(this.upsertSlice(structure, { imageId: session.imageId, imageIndex: session.imageIndex, source: 'approved', pixels }));
       spa.updateSession(viewportId, { structureKey: structure.key });
       spa.setError(null);
@@ -416,7 +443,7 @@ export class SpaController {
             break;
           }
           const current = spa.getState().structures.find(s => s.key === structure.key) ?? structure;
-          this.writeStructureSlice(current, imageId, verdict.mask);
+          this.writeStructureSlice(current, imageId, index, 'propagated', verdict.mask);
           this.replaceStructure(this.upsertSlice(current, { imageId, imageIndex: index, source: 'propagated', pixels: verdict.pixels }));
           added++;
           previous = verdict.mask;

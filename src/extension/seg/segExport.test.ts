@@ -1,4 +1,4 @@
-import { findSegmentationToSave, savableSegmentations, segFileName } from './segExport';
+import { findSegmentationToSave, nextSeriesNumber, savableSegmentations, segFileName } from './segExport';
 import type { SegHost, SegmentationLike } from './types';
 
 function host(segmentations: SegmentationLike[], { active, segDisplaySets = [] }: { active?: string; segDisplaySets?: string[] } = {}) {
@@ -44,4 +44,11 @@ test('segFileName names the patient and the series', () => {
   expect(segFileName({ PatientID: 'LIDC-IDRI-0001', SeriesInstanceUID: '2.25.1234567890123' })).toBe('SPA-SEG-LIDC-IDRI-0001-67890123.dcm');
   expect(segFileName({ PatientID: 'a/b c', SeriesInstanceUID: '1.2' })).toBe('SPA-SEG-abc-12.dcm');
   expect(segFileName({ SeriesInstanceUID: '1.2' })).toBe('SPA-SEG-patient-12.dcm');
+});
+
+test('nextSeriesNumber follows the highest series number of the study', () => {
+  const h = (numbers: Array<number | string | undefined>) =>
+    ({ services: { displaySetService: { getActiveDisplaySets: () => numbers.map(SeriesNumber => ({ SeriesNumber })) } } }) as unknown as Pick<SegHost, 'services'>;
+  expect(nextSeriesNumber(h([3000566, '2', undefined]))).toBe(3000567);
+  expect(nextSeriesNumber(h([]))).toBe(1);
 });

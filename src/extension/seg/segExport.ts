@@ -156,6 +156,14 @@ export function toPart10(dcmjs: Dcmjs, dataset: Record<string, any>): ArrayBuffe
   return dict.write();
 }
 
+/** One more than the highest series number in the open study (as OHIF's own SEG store does). */
+export function nextSeriesNumber(host: Pick<SegHost, 'services'>): number {
+  const numbers = (host.services.displaySetService?.getActiveDisplaySets?.() ?? [])
+    .map(ds => Number(ds.SeriesNumber))
+    .filter(n => Number.isInteger(n) && n >= 0 && n < 2 ** 31 - 1);
+  return numbers.length ? Math.max(...numbers) + 1 : 1;
+}
+
 /** A file name for the download: `SPA-SEG-<patient id>-<series uid tail>.dcm`. */
 export function segFileName(dataset: Record<string, any>): string {
   const tail = String(dataset.SeriesInstanceUID).replace(/\./g, '').slice(-8);
@@ -202,7 +210,7 @@ export async function buildSpaSeg(host: SegHost, options: { segmentationId?: str
     seriesInstanceUID,
     sopInstanceUID,
     seriesDescription,
-    seriesNumber: options.seriesNumber,
+    seriesNumber: options.seriesNumber ?? nextSeriesNumber(host),
     softwareVersion: `SPA for OHIF ${VERSION}`,
   });
   const ordered = [...segments].sort((a, b) => numbers.get(a.segmentIndex)! - numbers.get(b.segmentIndex)!);

@@ -60,7 +60,10 @@ export interface SegHost {
   services: {
     segmentationService: SegmentationServiceLike;
     viewportGridService: { getActiveViewportId(): string };
-    displaySetService?: { getDisplaySetByUID(uid: string): { Modality?: string; SeriesInstanceUID?: string } | undefined };
+    displaySetService?: {
+      getDisplaySetByUID(uid: string): { Modality?: string; SeriesInstanceUID?: string } | undefined;
+      getActiveDisplaySets?: () => Array<{ SeriesNumber?: number | string }>;
+    };
   };
   extensionManager: SegExtensionManager;
   commandsManager: { runCommand(name: string, options?: Record<string, unknown>, context?: string): unknown };
