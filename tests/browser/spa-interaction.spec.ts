@@ -305,6 +305,8 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
   await screenshot(page, 'spa-12-model-loading');
   await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 60000 });
   await page.unroute('**/models/spa-lidc.onnx');
+  // The preference learned in the previous page (choices and clicks after its reset) is back.
+  await expect(page.getByTestId('spa-preference').textContent()).resolves.toMatch(/^[1-9]\d* choices? ·/);
   await clickPixel(CENTRE.row, CENTRE.col);
   await page.getByTestId('spa-recommendation').waitFor({ timeout: 60000 });
   const timings = (await page.waitForFunction(() => (window as unknown as { __spaTimings?: unknown[] }).__spaTimings?.length, undefined, { timeout: 10000 }).then(() =>
