@@ -25,6 +25,27 @@ describe('rasterising an LIDC contour', () => {
     expect(rasteriseContour([[1, 1]], 7, 7).some(v => v)).toBe(false);
   });
 
+  it('parses readers, nodules and ROIs, and cuts excluded ROIs out of included ones', () => {
+    const square = (x0: number, x1: number) => {
+      const pts: string[] = [];
+      for (let x = x0; x <= x1; x++) pts.push(`<edgeMap><xCoord>${x}</xCoord><yCoord>${x0}</yCoord></edgeMap>`);
+      for (let y = x0 + 1; y <= x1; y++) pts.push(`<edgeMap><xCoord>${x1}</xCoord><yCoord>${y}</yCoord></edgeMap>`);
+      for (let x = x1 - 1; x >= x0; x--) pts.push(`<edgeMap><xCoord>${x}</xCoord><yCoord>${x1}</yCoord></edgeMap>`);
+      for (let y = x1 - 1; y > x0; y--) pts.push(`<edgeMap><xCoord>${x0}</xCoord><yCoord>${y}</yCoord></edgeMap>`);
+      return pts.join('');
+    };
+    const xml = `<LidcReadMessage><readingSession><unblindedReadNodule><noduleID>N1</noduleID>
+      <roi><imageSOP_UID>1.2.3</imageSOP_UID><inclusion>TRUE</inclusion>${square(0, 10)}</roi>
+      <roi><imageSOP_UID>1.2.3</imageSOP_UID><inclusion>FALSE</inclusion>${square(3, 7)}</roi>
+      </unblindedReadNodule></readingSession><readingSession></readingSession></LidcReadMessage>`;
+    const readings = parseLidcXml(xml);
+    expect(readings.map(r => r.nodules.length)).toEqual([1, 0]);
+    expect(readings[0].nodules[0].rois.map(r => [r.inclusion, r.points.length])).toEqual([[true, 40], [false, 16]]);
+    const mask = noduleMasks(readings[0].nodules[0], 12, 12).get('1.2.3')!;
+    const on = (row: number, col: number) => mask[row * 12 + col];
+    expect([on(1, 1), on(2, 2), on(5, 5), on(3, 3), on(0, 0)]).toEqual([1, 1, 0, 0, 0]);
+  });
+
   it('computes Dice over a stack, missing slices counting as empty', () => {
     const a = new Map([['s1', [1, 1, 0, 0]]]);
     const b = new Map([['s1', [1, 0, 0, 0]], ['s2', [1, 0, 0, 0]]]);

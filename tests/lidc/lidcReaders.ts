@@ -1,7 +1,8 @@
 /**
  * LIDC-IDRI reader outlines (the XML that comes with each case) as pixel masks, the way the
  * training masks were made (tests/fixtures/PREPROCESSING.md): the inside of each edgeMap
- * contour, the contour pixels themselves left out; ROIs with inclusion FALSE cut holes.
+ * contour, the contour pixels themselves left out; ROIs with inclusion FALSE cut holes
+ * (outline included). LIDC-IDRI-0001's nodule has no excluded ROI.
  *
  * XML: LidcReadMessage > readingSession > unblindedReadNodule > roi > imageSOP_UID,
  * inclusion, edgeMap > xCoord (column) / yCoord (row).
@@ -77,6 +78,8 @@ export function noduleMasks(nodule: LidcNodule, rows: number, columns: number): 
   for (const roi of [...nodule.rois].sort((a, b) => Number(b.inclusion) - Number(a.inclusion))) {
     const mask = out.get(roi.sopInstanceUID) ?? new Uint8Array(rows * columns);
     const fill = rasteriseContour(roi.points, rows, columns);
+    // An excluded outline is not nodule either: a hole takes its outline with it.
+    if (!roi.inclusion) for (const [x, y] of roi.points) if (x >= 0 && y >= 0 && x < columns && y < rows) fill[y * columns + x] = 1;
     for (let i = 0; i < mask.length; i++) if (fill[i]) mask[i] = roi.inclusion ? 1 : 0;
     out.set(roi.sopInstanceUID, mask);
   }
