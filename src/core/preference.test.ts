@@ -159,6 +159,24 @@ describe('derivedClick', () => {
     expect(derivedClick(other, [chosen, chosen], H, W)).toEqual({ row: 4, col: 4, positive: false });
   });
 
+  it('on probability maps, clicks only where the chosen candidate is confident', () => {
+    const chosen = new Float32Array(H * W);
+    const other = new Float32Array(H * W);
+    // A large disputed block where the chosen candidate is unsure (0.6), a small one where it is sure (0.95).
+    for (let r = 0; r < 10; r++) for (let c = 0; c < 10; c++) chosen[r * W + c] = 0.6;
+    for (let r = 14; r < 19; r++) for (let c = 14; c < 19; c++) chosen[r * W + c] = 0.95;
+    expect(derivedClick(chosen, [other, other], H, W)).toEqual({ row: 16, col: 16, positive: true });
+  });
+
+  it('returns null when the candidates never differ by half a probability or more', () => {
+    const chosen = new Float32Array(H * W).fill(0.95);
+    const other = new Float32Array(H * W).fill(0.6);
+    expect(derivedClick(chosen, [other], H, W)).toBeNull();
+    // One of five binary candidates disagreeing is a mean difference of 0.2: no click either.
+    const a = rect(5, 5, 4, 4);
+    expect(derivedClick(a, [a, a, a, a, new Uint8Array(H * W)], H, W)).toBeNull();
+  });
+
   it('returns null when the chosen mask equals every other candidate, or there are none', () => {
     const m = rect(3, 3, 4, 4);
     expect(derivedClick(m, [m.slice(), m.slice()], H, W)).toBeNull();

@@ -55,31 +55,39 @@ export function updateWeights(piM: ArrayLike<number>, gammaNM: Float64Array, wei
   return next.map(p => p / sum);
 }
 
+/** Share of the maximum disagreement that still counts as "where the choice differs most". */
+const NEAR_MAX_DISAGREEMENT = 0.9;
+/** Probability the chosen candidate must reach (or 1 - it) for a pixel to carry a derived click. */
+const CONFIDENT = 0.9;
+/** Mean probability difference below which the candidates do not really disagree anywhere. */
+const MIN_DISAGREEMENT = 0.5;
+
 /**
- * The correction click derived from a choice: inside the region where the chosen mask
- * disagrees with the most other candidates, at its deepest pixel, labelled by the chosen mask.
- * Null when the chosen mask equals every other one.
+ * The correction click derived from a choice: where the chosen candidate differs most from
+ * the others (mean absolute difference of their probability maps, or of binary masks), at the
+ * deepest pixel of that region, labelled by the chosen candidate. Of the two sides (pixels the
+ * choice adds, pixels it removes) the larger one is used. Null when nothing differs.
  */
-export function derivedClick(chosenHW: Uint8Array, othersHW: readonly Uint8Array[], height: number, width: number): Click | null {
-  const votes = new Uint8Array(chosenHW.length);
-  let maxVotes = 0;
-  for (const other of othersHW) {
-    for (let p = 0; p < chosenHW.length; p++) {
-      if (other[p] !== chosenHW[p]) {
-        votes[p]++;
-        if (votes[p] > maxVotes) maxVotes = votes[p];
-      }
-    }
+export function derivedClick(chosenHW: ArrayLike<number>, othersHW: readonly ArrayLike<number>[], height: number, width: number): Click | null {
+  const pixels = height * width;
+  const score = new Float32Array(pixels);
+  let max = 0;
+  for (let p = 0; p < pixels; p++) {
+    // Only where the chosen candidate itself is sure: a click there is what it stands for.
+    if (chosenHW[p] > 1 - CONFIDENT && chosenHW[p] < CONFIDENT) continue;
+    let s = 0;
+    for (const other of othersHW) s += Math.abs(chosenHW[p] - other[p]);
+    score[p] = s / Math.max(1, othersHW.length);
+    if (score[p] > max) max = score[p];
   }
-  if (maxVotes === 0) return null;
-  // Prefer the side (added or removed pixels) with the larger disputed area.
-  const added = new Uint8Array(chosenHW.length);
-  const removed = new Uint8Array(chosenHW.length);
+  if (max < MIN_DISAGREEMENT) return null;
+  const added = new Uint8Array(pixels);
+  const removed = new Uint8Array(pixels);
   let nAdded = 0;
   let nRemoved = 0;
-  for (let p = 0; p < chosenHW.length; p++) {
-    if (votes[p] !== maxVotes) continue;
-    if (chosenHW[p]) {
+  for (let p = 0; p < pixels; p++) {
+    if (score[p] < NEAR_MAX_DISAGREEMENT * max) continue;
+    if (chosenHW[p] >= 0.5) {
       added[p] = 1;
       nAdded++;
     } else {

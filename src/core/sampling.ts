@@ -56,8 +56,8 @@ export function drawSamples(
     }
   }
   // A pixel whose logit stays beyond +-SATURATION_LOGIT for every drawn z is decided alike
-  // by all samples: it takes sigmoid(mean) for each of them (an error below
-  // sigmoid(-SATURATION_LOGIT) = 0.25 %) and is skipped by the rank-R sum and by clustering.
+  // by all samples: it takes the sigmoid of the middle of its logit range for each of them
+  // (an error below sigmoid(-SATURATION_LOGIT) = 0.25 %) and is skipped by the rank-R sum and by clustering.
   // Bound: for a sample of component c, logit = mean + factor.mu_c + factor.(z - mu_c), and
   // |factor.(z - mu_c)| <= |factor| * max_i |z_i - mu_c(i)| (Cauchy-Schwarz).
   const { meanLogitsHW: mean, factorRHW: factor, mixMeansMR } = output;
@@ -83,7 +83,7 @@ export function drawSamples(
       hi = Math.max(hi, centre + reach);
     }
     if (lo > SATURATION_LOGIT || hi < -SATURATION_LOGIT) {
-      const v = 1 / (1 + Math.exp(-mean[p]));
+      const v = 1 / (1 + Math.exp(-(lo + hi) / 2));
       for (let i = 0; i < n; i++) probsNHW[i * pixels + p] = v;
     } else varying.push(p);
   }

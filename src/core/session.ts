@@ -121,31 +121,26 @@ export class SpaSession {
   }
 
   /**
-   * The user picked candidate k (or the recommendation): EM step on pi towards the samples
-   * behind the choice, derived click where the choice differs most from the alternatives,
-   * new set.
+   * The user picked candidate k: EM step on pi towards the samples behind it, and a derived
+   * click where it differs most from the other candidates; then a new set. Picking the
+   * recommendation tells nothing about the disputed parts: pi and the clicks stay, and the
+   * set is drawn again.
    */
   async choose(k: number | 'recommendation'): Promise<RoundResult> {
     const state = this.requireState();
-    const { candidates, recommendationHW } = state.result;
+    const { candidates } = state.result;
     const weights = new Float64Array(state.samples.n);
-    let chosenHW: Uint8Array;
-    let othersHW: Uint8Array[];
     if (k === 'recommendation') {
-      // The majority vote speaks for all samples: pi keeps its balance, only the click is added.
       weights.fill(1);
-      chosenHW = recommendationHW;
-      othersHW = candidates.map(c => c.maskHW);
-    } else {
-      if (!Number.isInteger(k) || k < 0 || k >= candidates.length) {
-        throw new SpaInputError('bad-choice', `There is no candidate ${k + 1}; this round has ${candidates.length}.`);
-      }
-      candidates[k].sampleIndices.forEach(i => (weights[i] = 1));
-      chosenHW = candidates[k].maskHW;
-      othersHW = candidates.filter((_, j) => j !== k).map(c => c.maskHW);
+      return this.adapt(state, weights, null);
     }
+    if (!Number.isInteger(k) || k < 0 || k >= candidates.length) {
+      throw new SpaInputError('bad-choice', `There is no candidate ${k + 1}; this round has ${candidates.length}.`);
+    }
+    candidates[k].sampleIndices.forEach(i => (weights[i] = 1));
     const size = state.result.cropSizePx;
-    const extra = this.options.derivedClicks ? derivedClick(chosenHW, othersHW, size, size) : null;
+    const meanProbs = candidates.map(c => meanOfSamples(state.samples, c.sampleIndices));
+    const extra = this.options.derivedClicks ? derivedClick(meanProbs[k], meanProbs.filter((_, j) => j !== k), size, size) : null;
     const click = extra ? { row: extra.row + this.cropOriginPx.row, col: extra.col + this.cropOriginPx.col, positive: extra.positive } : null;
     return this.adapt(state, weights, click);
   }
@@ -246,6 +241,17 @@ export class SpaSession {
   private assertLatest(token: number): void {
     if (token !== this.generation) throw new SpaCancelledError();
   }
+}
+
+/** Mean probability map of some samples. */
+function meanOfSamples(samples: SampleSet, indices: readonly number[]): Float32Array {
+  const pixels = samples.probsNHW.length / samples.n;
+  const mean = new Float32Array(pixels);
+  for (const i of indices) {
+    const row = samples.probsNHW.subarray(i * pixels, (i + 1) * pixels);
+    for (let p = 0; p < pixels; p++) mean[p] += row[p] / indices.length;
+  }
+  return mean;
 }
 
 function isInside(p: PixelPoint, rows: number, columns: number): boolean {

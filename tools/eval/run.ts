@@ -5,7 +5,7 @@
  *   npm run eval -- --data ../shared/data/lidc-crops --split models/spa-lidc-split.json [--out eval.json]
  *
  * Options: --split <json> keeps only the patients of --subset (val, the default, or train);
- * --rate the EM blend rate (tuning); --models <dir> another model folder; --limit <n> the first n slices;
+ * --rate the EM blend rate and --derived 0|1 the derived clicks (for tuning); --models <dir> another model folder; --limit <n> n evenly spaced slices;
  * --workers <n> processes (default 2); --samples, --candidates, --seed.
  */
 import { fork } from 'node:child_process';
@@ -32,6 +32,7 @@ interface Args {
   models?: string;
   subset: 'val' | 'train';
   rate?: number;
+  derived?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,6 +45,9 @@ function parseArgs(argv: string[]): Args {
     else if (key === 'subset') {
       if (value !== 'val' && value !== 'train') throw new Error(`--subset must be val or train, got "${value}"`);
       args.subset = value;
+    } else if (key === 'derived') {
+      if (value !== '0' && value !== '1') throw new Error(`--derived must be 0 or 1, got "${value}"`);
+      args.derived = value === '1';
     } else if (key === 'rate') {
       const x = Number(value);
       if (!(x >= 0 && x <= 1)) throw new Error(`--rate must be in 0..1, got "${value}"`);
@@ -53,7 +57,7 @@ function parseArgs(argv: string[]): Args {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--${key} must be a non-negative integer, got "${value}"`);
       (args as unknown as Record<string, number>)[key] = n;
-    } else throw new Error(`unknown option --${key}; options: --data --out --split --subset --models --rate --limit --workers --samples --candidates --seed`);
+    } else throw new Error(`unknown option --${key}; options: --data --out --split --subset --models --rate --derived --limit --workers --samples --candidates --seed`);
   }
   if (!args.data) throw new Error('--data <dir> is required (a folder laid out like ../shared/data/lidc-crops)');
   return args;
@@ -68,13 +72,15 @@ interface SliceRecord {
 function selectSlices(args: Args): CropSlice[] {
   const patients = args.split ? new Set<string>(JSON.parse(readFileSync(args.split, 'utf8'))[`${args.subset}_patients`]) : undefined;
   const slices = loadCropSlices(args.data, patients);
-  return args.limit ? slices.slice(0, args.limit) : slices;
+  if (!args.limit || args.limit >= slices.length) return slices;
+  // An evenly spaced subset, so that a quick run sees every part of the data.
+  return Array.from({ length: args.limit }, (_, i) => slices[Math.floor((i * slices.length) / args.limit!)]);
 }
 
 async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record: SliceRecord) => void): Promise<void> {
   const model = await loadNodeModel('node', { threads: 1, dir: args.models });
   const predictor = new CachingPredictor(new BatchingPredictor(model));
-  const base = { samples: args.samples, candidates: args.candidates, seed: args.seed, ...(args.rate !== undefined && { learningRate: args.rate }) };
+  const base = { samples: args.samples, candidates: args.candidates, seed: args.seed, ...(args.rate !== undefined && { learningRate: args.rate }), ...(args.derived !== undefined && { derivedClicks: args.derived }) };
   for (const slice of slices) {
     predictor.clear();
     const rng = new SeededRandom(args.seed * 7919 + hash(slice.id));
@@ -151,7 +157,7 @@ async function main(): Promise<void> {
     model: { name: model.name, version: model.version, sha256: model.sha256 },
     slices: records.length,
     seconds: (performance.now() - t0) / 1000,
-    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, rate: args.rate ?? null, rounds: 6, data: args.data, split: args.split ?? null, subset: args.subset },
+    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, rate: args.rate ?? null, derived: args.derived ?? null, rounds: 6, data: args.data, split: args.split ?? null, subset: args.subset },
     protocols: Object.fromEntries(PROTOCOLS.map(p => [p, pick('spa', p)])),
     baselines: Object.fromEntries((['frozen', 'clicks'] as const).map(m => [m, Object.fromEntries(PROTOCOLS.map(p => [p, pick(m, p)]))])),
     distribution: { ged: mean(records.map(r => r.ged)), best_of_n_dice: mean(records.map(r => r.bestOfNDice)) },
