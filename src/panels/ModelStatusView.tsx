@@ -12,8 +12,8 @@ const STATE_COLOURS: Record<ModelState, string> = {
   error: '#f87171',
 };
 
-/** Model status: a dot and a line, a progress bar while loading, provider and threads, Retry on failure. */
-export default function ModelStatusView({ status, onRetry }: { status: ModelStatus; onRetry: () => void }) {
+/** Model status: a dot and a line, Load now before first use, a progress bar while loading, provider and threads, Retry on failure. */
+export default function ModelStatusView({ status, onRetry }: { status: ModelStatus; /** Loads the model (Load now, Retry). */ onRetry: () => void }) {
   return (
     <div className="flex flex-col gap-1">
       <div className="flex items-center gap-2" title={status.state}>
@@ -40,6 +40,11 @@ export default function ModelStatusView({ status, onRetry }: { status: ModelStat
           onnxruntime-web · {status.provider} · {status.threads} thread{status.threads === 1 ? '' : 's'}
           {status.notice ? ` · ${status.notice}` : ''}
         </div>
+      )}
+      {status.state === 'unknown' && (
+        <SpaButton data-testid="spa-model-load" variant="ghost" className="self-start" onClick={onRetry} title="Load the model now instead of on the first click">
+          Load now
+        </SpaButton>
       )}
       {status.state === 'error' && (
         <SpaButton data-testid="spa-model-retry" variant="primary" className="self-start" onClick={onRetry}>

@@ -330,6 +330,9 @@ test('two viewports keep their own sessions; the panel follows the active one', 
   const { page, errors } = browser;
   await openStudy('&spaDebug=1');
   errors.length = 0;
+  // The model can also be loaded before the first click.
+  await page.getByTestId('spa-model-load').click();
+  await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 60000 });
   await twoViewports(page);
   const slice2 = crops.slices.find(s => s.z === -110)!;
   await showImage(page, LARGEST.SOPInstanceUID, 'default');
