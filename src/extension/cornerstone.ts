@@ -54,6 +54,8 @@ export interface CornerstoneCore {
     imageToWorldCoords(imageId: string, image: Point2): Point3;
   };
   Enums: { Events: Record<string, string> };
+  /** Where cornerstone announces, e.g., ELEMENT_ENABLED ({ element, viewportId }). */
+  eventTarget: EventTarget;
 }
 
 export interface CsToolGroup {

@@ -333,11 +333,7 @@ test('two viewports keep their own sessions; the panel follows the active one', 
   // The model can also be loaded before the first click.
   await page.getByTestId('spa-model-load').click();
   await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 60000 });
-  await twoViewports(page);
   const slice2 = crops.slices.find(s => s.z === -110)!;
-  await showImage(page, LARGEST.SOPInstanceUID, 'default');
-  await showImage(page, slice2.SOPInstanceUID, 'second');
-
   const clickIn = async (viewportId: string) => {
     const { x, y } = await pagePointOfPixel(page, CENTRE.row, CENTRE.col, viewportId);
     await page.mouse.click(x, y);
@@ -357,8 +353,20 @@ test('two viewports keep their own sessions; the panel follows the active one', 
       { timeout: 60000 }
     );
 
-  await clickIn('default');
+  // A session in the single viewport; then the layout splits in two and the session's
+  // overlay follows the viewport to its current element.
+  await showImage(page, LARGEST.SOPInstanceUID);
+  await clickPixel(CENTRE.row, CENTRE.col);
   await settled('default', 1);
+  await twoViewports(page);
+  await showImage(page, LARGEST.SOPInstanceUID, 'default');
+  await showImage(page, slice2.SOPInstanceUID, 'second');
+  await page.waitForFunction(() => {
+    const canvas = document.querySelector('canvas[data-spa-overlay="default"]');
+    const vp = (window as any).cornerstone.getRenderingEngines().flatMap((e: any) => e.getViewports()).find((v: any) => v.id === 'default');
+    return !!canvas && !!vp && vp.element.contains(canvas);
+  });
+
   // In OHIF the first click on an inactive viewport only makes it active; the next is the point.
   await clickIn('second');
   await page.waitForFunction(() => (window as unknown as { __spa: { getState(): any } }).__spa.getState().activeViewportId === 'second');

@@ -148,9 +148,16 @@ function safeViewport(viewportId: string): CsViewport | undefined {
 export class OverlayManager {
   private overlays = new Map<string, ViewportOverlay>();
   private subscription: { unsubscribe(): void } | null = null;
+  /** A viewport got a new element (e.g. after a layout change): move its overlay there. */
+  private readonly onElementEnabled = (evt: Event) => {
+    const { viewportId } = (evt as CustomEvent<{ viewportId?: string }>).detail ?? {};
+    const session = viewportId ? this.spaService.getState().sessions[viewportId] : undefined;
+    if (viewportId && session) this.overlays.get(viewportId)?.update(session, this.spaService.getState());
+  };
 
   constructor(private readonly spaService: SpaService) {
     this.subscription = spaService.subscribe(spaService.EVENTS.STATE_CHANGED, (state: SpaState) => this.sync(state));
+    cs().eventTarget.addEventListener(cs().Enums.Events.ELEMENT_ENABLED, this.onElementEnabled);
     this.sync(spaService.getState());
   }
 
@@ -174,6 +181,7 @@ export class OverlayManager {
   destroy(): void {
     this.subscription?.unsubscribe();
     this.subscription = null;
+    cs().eventTarget.removeEventListener(cs().Enums.Events.ELEMENT_ENABLED, this.onElementEnabled);
     this.overlays.forEach(o => o.destroy());
     this.overlays.clear();
   }
