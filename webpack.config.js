@@ -42,6 +42,10 @@ module.exports = (env = {}, argv = {}) => [
       chunkFilename: 'chunks/[name].[contenthash:8].js',
       module: true,
       library: { type: 'module' },
+      // Use `globalThis` as the global object: webpack's fallback for older browsers is
+      // `new Function('return this')`, which a Content-Security-Policy without
+      // 'unsafe-eval' forbids (tests/browser/security.spec.ts scans the bundle).
+      environment: { globalThis: true },
       clean: { keep: /^bootstrap\.js/ },
     },
     resolve: {

@@ -57,6 +57,11 @@ export interface ServerOptions {
   dicomweb?: string;
   /** Log each request (off by default). */
   verbose?: boolean;
+  /**
+   * A Content-Security-Policy header for every response (off by default). The tests use it
+   * to prove that SPA's code runs without 'unsafe-eval' (see README, Reliability).
+   */
+  csp?: string;
 }
 
 export interface RunningServer {
@@ -91,9 +96,26 @@ function send(res: http.ServerResponse, status: number, body: string | Buffer, t
   res.end(body);
 }
 
+/** A validator for a file as it is on disk now: changes when the file is replaced or rewritten. */
+export function fileEtag(stat: fs.Stats): string {
+  return `"${stat.size.toString(16)}-${Math.round(stat.mtimeMs).toString(16)}"`;
+}
+
+/**
+ * Sends a file with an ETag; a request whose If-None-Match names the current ETag gets
+ * 304 Not Modified without a body. `no-cache` (the default) lets the browser keep the file
+ * but makes it revalidate on each use, so a replaced file (e.g. a retrained model) is
+ * picked up at once while an unchanged one costs one empty 304.
+ */
 function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, type = mimeFor(file), cache = 'no-cache') {
   const stat = fs.statSync(file);
-  res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': type, 'Content-Length': stat.size, 'Cache-Control': cache });
+  const etag = fileEtag(stat);
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch && ifNoneMatch.split(',').some(tag => tag.trim().replace(/^W\//, '') === etag)) {
+    res.writeHead(304, { ...ISOLATION_HEADERS, ETag: etag, 'Cache-Control': cache });
+    return res.end();
+  }
+  res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': type, 'Content-Length': stat.size, 'Cache-Control': cache, ETag: etag });
   if (req.method === 'HEAD') return res.end();
   fs.createReadStream(file).pipe(res);
 }
@@ -239,6 +261,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const url = new URL(req.url ?? '/', 'http://localhost');
     const p = url.pathname;
     if (options.verbose) console.log(`${req.method} ${req.url}`);
+    if (options.csp) res.setHeader('Content-Security-Policy', options.csp);
     try {
       if (dicomweb && (p === ROUTES.dicomwebProxy || p.startsWith(ROUTES.dicomwebProxy + '/'))) {
         return proxy(req, res, dicomweb, p.slice(ROUTES.dicomwebProxy.length) + url.search);
