@@ -10,3 +10,4 @@ export * from './sampling';
 export * from './clustering';
 export * from './session';
 export * from './types';
+export * from './imageSupport';
