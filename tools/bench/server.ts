@@ -30,9 +30,9 @@ const ISOLATION_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
-const PAGE = `<!doctype html>
+const page = (script: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>SPA benchmark</title></head>
-<body><script type="module" src="/bench/page.js"></script></body></html>
+<body><script type="module" src="${script}"></script></body></html>
 `;
 
 export interface BenchServerOptions {
@@ -40,6 +40,8 @@ export interface BenchServerOptions {
   mounts: Record<string, string>;
   /** Exact URL path -> bytes served from memory. */
   memory: Record<string, Uint8Array | string>;
+  /** The page's module script (default /bench/page.js). */
+  pageScript?: string;
 }
 
 export interface BenchServer {
@@ -54,10 +56,11 @@ function send(res: ServerResponse, status: number, type: string, body: Uint8Arra
 
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const mounts = Object.entries(options.mounts).map(([prefix, dir]) => [prefix, resolve(dir)] as const);
+  const html = page(options.pageScript ?? '/bench/page.js');
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', `method ${req.method} not allowed`);
-    if (path === '/' || path === '/index.html') return send(res, 200, MIME_TYPES['.html'], PAGE);
+    if (path === '/' || path === '/index.html') return send(res, 200, MIME_TYPES['.html'], html);
     if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
     const inMemory = options.memory[path];
     if (inMemory !== undefined) return send(res, 200, MIME_TYPES[extname(path)] ?? 'application/octet-stream', inMemory);
