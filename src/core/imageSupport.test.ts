@@ -4,38 +4,17 @@ import { join, resolve } from 'node:path';
 import dcmjs from 'dcmjs';
 
 import { SpaInputError } from './errors';
-import { checkImageSupport, type ImageDescription } from './imageSupport';
+import { checkImageSupport, describeDicomImage, type DicomInstanceLike, type ImageDescription } from './imageSupport';
 
 const REPO = resolve(__dirname, '..', '..');
 const SAMPLES = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples');
 const LIDC_SLICE = join(REPO, 'sample-data', 'lidc-idri-0001', 'ct', '1-043.dcm');
 
-interface Natural {
-  Modality?: string;
-  SOPClassUID?: string;
-  SamplesPerPixel?: number;
-  PhotometricInterpretation?: string;
-  PixelSpacing?: number[];
-  NumberOfFrames?: number | string;
-  Rows?: number;
-  Columns?: number;
-}
-
-/** What the adapter does with a DICOM dataset's attributes (here read with dcmjs). */
+/** Reads a DICOM file with dcmjs and describes it as the adapter does with OHIF's instance metadata. */
 function describeFile(file: string): ImageDescription {
   const bytes = readFileSync(file);
   const part10 = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(part10.dict) as Natural;
-  return {
-    modality: ds.Modality,
-    sopClassUid: ds.SOPClassUID,
-    samplesPerPixel: ds.SamplesPerPixel,
-    photometricInterpretation: ds.PhotometricInterpretation,
-    pixelSpacingMm: ds.PixelSpacing?.map(Number),
-    numberOfFrames: ds.NumberOfFrames === undefined ? undefined : Number(ds.NumberOfFrames),
-    rows: ds.Rows,
-    columns: ds.Columns,
-  };
+  return describeDicomImage(dcmjs.data.DicomMetaDictionary.naturalizeDataset(part10.dict) as DicomInstanceLike);
 }
 
 /** The refusal an image gets: [problem, message]. */
@@ -78,6 +57,40 @@ describe('checkImageSupport on real DICOM files', () => {
     const [problem, message] = refusal(describeFile(join(SAMPLES, 'highdicom', 'dx_image.dcm')));
     expect(problem).toBe('unsupported-image');
     expect(message).toBe("SPA segments CT or MR slices; this image's modality is digital X-ray (DX), which the model cannot read.");
+  });
+});
+
+describe('describeDicomImage', () => {
+  it('reads the sample CT slice', () => {
+    expect(describeFile(LIDC_SLICE)).toEqual({
+      modality: 'CT',
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      samplesPerPixel: 1,
+      photometricInterpretation: 'MONOCHROME2',
+      pixelSpacingMm: [0.703125, 0.703125],
+      numberOfFrames: undefined,
+      rows: 512,
+      columns: 512,
+    });
+  });
+
+  it('reads DICOM JSON strings, a backslash-separated spacing and the spacing of an Enhanced CT functional group', () => {
+    expect(describeDicomImage({ Modality: 'CT', SamplesPerPixel: '1', PixelSpacing: '0.5\\0.6', NumberOfFrames: '1', Rows: '64', Columns: '64' })).toMatchObject({
+      samplesPerPixel: 1,
+      pixelSpacingMm: [0.5, 0.6],
+      numberOfFrames: 1,
+      rows: 64,
+    });
+    const enhanced = describeDicomImage({
+      Modality: 'CT',
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.2.1',
+      NumberOfFrames: 40,
+      SharedFunctionalGroupsSequence: [{ PixelMeasuresSequence: [{ PixelSpacing: [0.8, 0.8] }] }],
+    });
+    expect(enhanced).toMatchObject({ pixelSpacingMm: [0.8, 0.8], numberOfFrames: 40 });
+    expect(refusal(enhanced)[1]).toContain('(Enhanced CT, 40 frames)');
+    expect(describeDicomImage({ Modality: 'CT' }).pixelSpacingMm).toBeNull();
+    expect(refusal(describeDicomImage({ Modality: 'CT', PixelSpacing: null }))[0]).toBe('missing-spacing');
   });
 });
 

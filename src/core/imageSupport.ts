@@ -68,6 +68,53 @@ export const ANISOTROPY_NOTICE_RATIO = 1.25;
 const GREYSCALE = ['MONOCHROME1', 'MONOCHROME2'];
 
 /**
+ * A DICOM instance's attributes by keyword, as dcmjs' `naturalizeDataset` gives them and as
+ * OHIF keeps instance metadata (`displaySet.instances[i]`, or cornerstone's
+ * `metaData.get('instance', imageId)` in OHIF). Multi-frame images may carry the pixel
+ * spacing only in their functional groups.
+ */
+export interface DicomInstanceLike {
+  Modality?: string;
+  SOPClassUID?: string;
+  SamplesPerPixel?: number | string;
+  PhotometricInterpretation?: string;
+  PixelSpacing?: ArrayLike<number | string> | number | string | null;
+  NumberOfFrames?: number | string;
+  Rows?: number | string;
+  Columns?: number | string;
+  SharedFunctionalGroupsSequence?: unknown;
+}
+
+function first(value: unknown): Record<string, unknown> | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+}
+
+function numbers(value: unknown): number[] | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value === 'string') return value.split('\\').map(Number);
+  if (typeof value === 'number') return [value];
+  return Array.from(value as ArrayLike<number | string>, Number);
+}
+
+/** The attributes `checkImageSupport` needs, read from a DICOM instance's metadata. */
+export function describeDicomImage(instance: DicomInstanceLike): ImageDescription {
+  const shared = first(instance.SharedFunctionalGroupsSequence);
+  const measures = first(shared?.PixelMeasuresSequence);
+  const optionalNumber = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+  return {
+    modality: instance.Modality,
+    sopClassUid: instance.SOPClassUID,
+    samplesPerPixel: optionalNumber(instance.SamplesPerPixel),
+    photometricInterpretation: instance.PhotometricInterpretation,
+    pixelSpacingMm: numbers(instance.PixelSpacing ?? measures?.PixelSpacing),
+    numberOfFrames: optionalNumber(instance.NumberOfFrames),
+    rows: optionalNumber(instance.Rows),
+    columns: optionalNumber(instance.Columns),
+  };
+}
+
+/**
  * Whether SPA can segment an image with these attributes. Returns `{ ok: true, notice? }`;
  * throws SpaInputError('unsupported-image' | 'missing-spacing') with a message for the user.
  * Attributes that are absent are not held against the image, except the pixel spacing.
