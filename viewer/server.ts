@@ -9,9 +9,11 @@
  *   /sample-dicomweb/    the sample study as a static DICOMweb tree
  *   /dicomweb/           reverse proxy to --dicomweb <url> (when given)
  * with Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy headers on every
- * response (multi-threaded wasm needs cross-origin isolation).
+ * response (multi-threaded wasm needs cross-origin isolation), and with `--csp` a
+ * Content-Security-Policy header too. Files carry an ETag and `Cache-Control: no-cache`
+ * (hashed host bundles: immutable), so the browser keeps the model and revalidates it.
  *
- *   tsx viewer/server.ts [--port N] [--host H] [--dicomweb URL]
+ *   tsx viewer/server.ts [--port N] [--host H] [--dicomweb URL] [--csp POLICY]
  *   env: PORT (default 3000), HOST (default 127.0.0.1), DICOMWEB_URL
  */
 import fs from 'node:fs';
@@ -336,10 +338,11 @@ function parseArgs(argv: string[]): ServerOptions {
     else if (flag === '--host') options.host = value();
     else if (flag === '--dicomweb') options.dicomweb = value();
     else if (flag === '--verbose') options.verbose = true;
+    else if (flag === '--csp') options.csp = value();
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: npm start -- [--port N] [--host H] [--dicomweb URL] [--verbose]');
+      console.log('usage: npm start -- [--port N] [--host H] [--dicomweb URL] [--csp POLICY] [--verbose]');
       process.exit(0);
-    } else throw new StartupError(`unknown option ${arg}; one of --port, --host, --dicomweb, --verbose`);
+    } else throw new StartupError(`unknown option ${arg}; one of --port, --host, --dicomweb, --csp, --verbose`);
   }
   if (!Number.isInteger(options.port) || options.port! < 0 || options.port! > 65535) {
     throw new StartupError(`invalid port "${options.port}"`);
