@@ -7,6 +7,8 @@ import { SpaInputError } from './errors';
 import { checkImageSupport, describeDicomImage, type DicomInstanceLike, type ImageDescription } from './imageSupport';
 
 const REPO = resolve(__dirname, '..', '..');
+// dcmqi's and pydicom's test files use private VRs that dcmjs reports on the console; it reads them all the same.
+(dcmjs as unknown as { log: { getLogger(name: string): { setLevel(level: string): void } } }).log.getLogger('validation.dcmjs').setLevel('silent');
 const SAMPLES = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples');
 const LIDC_SLICE = join(REPO, 'sample-data', 'lidc-idri-0001', 'ct', '1-043.dcm');
 

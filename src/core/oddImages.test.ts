@@ -18,6 +18,8 @@ import { SpaSession, type RoundResult } from './session';
 import type { Click, SliceImage } from './types';
 
 const REPO = resolve(__dirname, '..', '..');
+// dcmqi's and pydicom's test files use private VRs that dcmjs reports on the console; it reads them all the same.
+(dcmjs as unknown as { log: { getLogger(name: string): { setLevel(level: string): void } } }).log.getLogger('validation.dcmjs').setLevel('silent');
 const LIDC_SLICE = join(REPO, 'sample-data', 'lidc-idri-0001', 'ct', '1-043.dcm');
 const HIGHDICOM_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'ct_image.dcm');
 const TINY_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'pydicom_dicomdirtests_77654033_CT2', '17106');
