@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { BrowserContext, Request } from 'playwright-core';
 import type { RunningServer } from '../../viewer/server';
 import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
+import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startTestPacs, startViewer, waitForRenderedImage } from './harness';
+import { waitForSaveResult } from './seg/segTestUtils';
 import { pagePointOfPixel, showImage } from './spaPage';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -116,6 +117,30 @@ test('the SPA mode requests nothing outside its own origin and sends nothing', a
   // Nothing from the image or the preference profile leaves the page: no request carries a body.
   expect(sending).toEqual([]);
   expect(errors).toEqual([]);
+});
+
+test('with a PACS, the only request with a body is the STOW-RS of Save to PACS, to the own origin', async () => {
+  const pacs = await startTestPacs();
+  const viewer = await startViewer({ dicomweb: pacs.dicomwebUrl });
+  const session = await launch();
+  try {
+    const requests = recordRequests(session.context);
+    await spaRound(session, viewer.url);
+    const { page } = session;
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="spa-save-pacs"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 30000 });
+    await page.getByTestId('spa-save-pacs').click();
+    expect((await waitForSaveResult(page)).phase).toBe('saved');
+    const own = new URL(viewer.url).origin;
+    const foreign = requests.filter(r => !/^(data|blob):/.test(r.url) && new URL(r.url).origin !== own);
+    const sending = requests.filter(r => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) || r.postDataBytes > 0);
+    expect(foreign).toEqual([]);
+    expect(sending.map(r => `${r.method} ${r.url}`)).toEqual([`POST ${own}/dicomweb/studies`]);
+    expect(session.errors).toEqual([]);
+  } finally {
+    await session.close();
+    await viewer.close();
+    await pacs.stop();
+  }
 });
 
 test('our plugin bundle has no eval( or new Function(; nor the onnxruntime-web files it loads', () => {
