@@ -1,0 +1,127 @@
+/**
+ * Long sessions in the viewer itself (issue 7): SPA rounds through the real UI on the
+ * sample study (click the nodule, choose a candidate, Reset, next slice), so that the panel,
+ * the overlay, SpaService and the engine's adapters are in the loop. The JS heap (after full
+ * GCs) at the last round is within 10 % of the heap at round 10, and the click-to-candidates
+ * time (`?spaDebug=1` timings) does not drift. Figures: artifacts/soak-viewer.json.
+ *
+ * Rounds end with Reset, not Approve: every approval adds a structure that the user keeps
+ * (a segment in the labelmap, OHIF's undo history, the panel's list), which is growth by
+ * design. SPA_VIEWER_SOAK_APPROVE=1 approves instead (README, Performance, gives the cost per
+ * approved structure); SPA_VIEWER_SOAK_ROUNDS=n changes the 40 rounds. The engine alone,
+ * 300 rounds with approvals and the wasm memory: soak.spec.ts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { RunningServer } from '../../viewer/server';
+import { ARTIFACTS, CHROMIUM, screenshot } from './browser';
+import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
+import { pagePointOfPixel, showImage } from './spaPage';
+
+const ROUNDS = Number(process.env.SPA_VIEWER_SOAK_ROUNDS || 40);
+const SAMPLE_EVERY = 10;
+const APPROVE = process.env.SPA_VIEWER_SOAK_APPROVE === '1';
+const REPO = path.resolve(__dirname, '..', '..');
+const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
+  slices: Array<{ SOPInstanceUID: string; z: number }>;
+};
+/** The nodule's slices (where a click lands on it) and its centre. */
+const SLICES = [...crops.slices].sort((a, b) => a.z - b.z).map(s => s.SOPInstanceUID);
+const CENTRE = { row: 366, col: 316 };
+
+let server: RunningServer;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  server = await startViewer();
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'spa-soak-viewer-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--enable-unsafe-swiftshader',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+      '--enable-precise-memory-info',
+      '--js-flags=--expose-gc',
+    ],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', err => errors.push(`pageerror: ${err.message}`));
+  page.on('console', msg => msg.type() === 'error' && errors.push(`console.error: ${msg.text()}`));
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await server?.close();
+});
+
+const heapAfterGc = () =>
+  page.evaluate(`(async () => {
+    for (let i = 0; i < 2; i++) { await new Promise(r => setTimeout(r, 50)); window.gc(); }
+    return performance.memory.usedJSHeapSize;
+  })()`) as Promise<number>;
+
+const roundIs = (n: number) =>
+  page.waitForFunction(
+    (want: string) => document.querySelector('[data-testid="spa-round"]')?.textContent === want && !document.querySelector('[data-testid="spa-busy"]'),
+    String(n),
+    { timeout: 60000 }
+  );
+
+test(`${ROUNDS} SPA rounds in the viewer (click, choose, ${APPROVE ? 'approve' : 'reset'}, next slice): heap flat, no drift`, async () => {
+  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}&spaDebug=1`);
+  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
+  await waitForRenderedImage(page);
+  await dismissInvestigationalBanner(page);
+  const memory: Array<{ round: number; usedJSHeapSize: number }> = [];
+  const roundMs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = Date.now();
+    await showImage(page, SLICES[i % SLICES.length]);
+    const jitter = { row: ((i * 7) % 7) - 3, col: ((i * 5) % 7) - 3 };
+    const { x, y } = await pagePointOfPixel(page, CENTRE.row + jitter.row, CENTRE.col + jitter.col);
+    await page.mouse.click(x, y);
+    await roundIs(1);
+    await page.getByTestId('spa-candidate').first().click();
+    await roundIs(2);
+    if (APPROVE) {
+      await page.getByTestId('spa-approve').click();
+      await page.waitForFunction(n => document.querySelectorAll('[data-testid="spa-structure"]').length >= n, i + 1, { timeout: 30000 });
+    } else {
+      await page.getByTestId('spa-reset').click();
+      await page.getByTestId('spa-hint').waitFor({ timeout: 10000 });
+    }
+    roundMs.push(Date.now() - t0);
+    if ((i + 1) % SAMPLE_EVERY === 0) memory.push({ round: i + 1, usedJSHeapSize: await heapAfterGc() });
+  }
+  await screenshot(page, 'soak-viewer');
+  const timings = (await page.evaluate('window.__spaTimings.map(t => t.clickToDrawnMs)')) as number[];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const half = Math.floor(timings.length / 2);
+  const summary = {
+    rounds: ROUNDS,
+    approve: APPROVE,
+    memory,
+    heapGrowth: (memory[memory.length - 1].usedJSHeapSize - memory[0].usedJSHeapSize) / memory[0].usedJSHeapSize,
+    roundMs,
+    clickToDrawnMs: { firstHalfMedian: median(timings.slice(1, half)), secondHalfMedian: median(timings.slice(half)) },
+  };
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, 'soak-viewer.json'), JSON.stringify(summary, null, 2) + '\n');
+  expect(errors).toEqual([]);
+  if (!APPROVE) expect(Math.abs(summary.heapGrowth)).toBeLessThanOrEqual(0.1);
+  expect(summary.clickToDrawnMs.secondHalfMedian).toBeLessThanOrEqual(1.5 * summary.clickToDrawnMs.firstHalfMedian);
+}, 900000);
