@@ -123,5 +123,6 @@ test(`${ROUNDS} SPA rounds in the viewer (click, choose, ${APPROVE ? 'approve' :
   fs.writeFileSync(path.join(ARTIFACTS, 'soak-viewer.json'), JSON.stringify(summary, null, 2) + '\n');
   expect(errors).toEqual([]);
   if (!APPROVE) expect(Math.abs(summary.heapGrowth)).toBeLessThanOrEqual(0.1);
-  expect(summary.clickToDrawnMs.secondHalfMedian).toBeLessThanOrEqual(1.5 * summary.clickToDrawnMs.firstHalfMedian);
+  // Medians of ~20 rounds of ~40 ms on a shared machine: 1.5x plus 25 ms of scheduling noise.
+  expect(summary.clickToDrawnMs.secondHalfMedian).toBeLessThanOrEqual(1.5 * summary.clickToDrawnMs.firstHalfMedian + 25);
 }, 900000);
