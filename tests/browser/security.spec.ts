@@ -193,8 +193,10 @@ test('the SPA panel works under a Content-Security-Policy without unsafe-eval', 
         w.__cspViolations.push({ directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample })
       );
     });
-    const response = await page.goto(`${strict.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
+    // The worklist first, then the study in the SPA mode.
+    const response = await page.goto(`${strict.url}/`);
     expect(response?.headers()['content-security-policy']).toBe(CSP_WITHOUT_UNSAFE_EVAL);
+    await page.getByRole('row').filter({ hasText: '01-Jan-2000' }).first().waitFor({ timeout: 60000 });
     await spaRound(session, strict.url);
     await screenshot(page, 'security-csp');
     await expect(page.getByTestId('spa-model-status').getAttribute('data-state')).resolves.toBe('ready');
