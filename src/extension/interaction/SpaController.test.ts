@@ -27,8 +27,19 @@ const fakeModel: Predictor = {
 };
 
 const ROWS = 200;
-function setup(modality = 'CT') {
+function setup(modality = 'CT', instanceOverrides: Record<string, unknown> = {}) {
   const labelmap = new Uint8Array(ROWS * ROWS);
+  // The DICOM attributes cornerstone's metadata provider gives for the clicked image.
+  const instance = {
+    Modality: modality,
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    PixelSpacing: [0.7, 0.7],
+    Rows: ROWS,
+    Columns: ROWS,
+    ...instanceOverrides,
+  };
   const viewport = {
     id: 'vp1',
     element: {},
@@ -54,6 +65,7 @@ function setup(modality = 'CT') {
         worldToImageCoords: (_id: string, w: number[]) => [w[0], w[1]],
         HistoryMemo: { DefaultHistoryMemo: { push: (memo: { restoreMemo(undo?: boolean): void }) => history.push(memo) } },
       },
+      metaData: { get: (type: string, id: string) => (type === 'instance' && id === 'img-3' ? instance : undefined) },
       cache: { getImage: (id: string) => (id === 'lm-img-3' ? { voxelManager: { getScalarData: () => labelmap } } : undefined) },
       Enums: { Events: {} },
     },
@@ -81,9 +93,10 @@ function setup(modality = 'CT') {
     segmentationService,
     viewportGridService: { getDisplaySetsUIDsForViewport: () => [grid.displaySetUID], getActiveViewportId: () => 'vp1' },
     displaySetService: { getDisplaySetByUID: (uid: string) => ({ ...displaySet, displaySetInstanceUID: uid }) },
+    uiNotificationService: { show: jest.fn() },
   } as any;
   (loadSpaModel as jest.Mock).mockResolvedValue({ model: fakeModel, provider: 'wasm', threads: 1 });
-  return { controller: new SpaController(() => services), spaService, labelmap, segmentationService, trigger, history, grid };
+  return { controller: new SpaController(() => services), services, spaService, labelmap, segmentationService, trigger, history, grid };
 }
 
 afterEach(() => {
@@ -163,6 +176,27 @@ describe('SpaController', () => {
     expect(spaService.getState().error).toMatchObject({ problem: 'unsupported-series' });
     expect(spaService.getState().error!.message).toContain('this series is DX');
     expect(spaService.getState().sessions).toEqual({});
+  });
+
+  it('an image without PixelSpacing is refused with the reason and changes nothing', async () => {
+    const { controller, spaService } = setup('CT', { PixelSpacing: undefined });
+    await controller.click({ viewportId: 'vp1', canvasPoint: [50, 50], positive: true });
+    expect(spaService.getState().error).toMatchObject({ problem: 'missing-spacing' });
+    expect(spaService.getState().sessions).toEqual({});
+    expect(loadSpaModel).not.toHaveBeenCalled();
+  });
+
+  it('a multi-frame image is refused; an MR slice runs with a notice shown once per series', async () => {
+    const multi = setup('CT', { NumberOfFrames: 40 });
+    await multi.controller.click({ viewportId: 'vp1', canvasPoint: [50, 50], positive: true });
+    expect(multi.spaService.getState().error).toMatchObject({ problem: 'unsupported-image' });
+    jest.clearAllMocks();
+    const mr = setup('MR', { SOPClassUID: '1.2.840.10008.5.1.4.1.1.4' });
+    await mr.controller.click({ viewportId: 'vp1', canvasPoint: [50, 50], positive: true });
+    await mr.controller.click({ viewportId: 'vp1', canvasPoint: [52, 50], positive: true });
+    expect(mr.spaService.getState().error).toBeNull();
+    expect(mr.services.uiNotificationService.show).toHaveBeenCalledTimes(1);
+    expect(mr.services.uiNotificationService.show.mock.calls[0][0].message).toMatch(/MR/);
   });
 
   it('rapid clicks: only the latest result is shown', async () => {

@@ -6,7 +6,9 @@
  * here, the state the UI shows lives in SpaService.
  */
 import {
+  checkImageSupport,
   countOn,
+  describeDicomImage,
   ModelLoadError,
   SpaCancelledError,
   SpaInputError,
@@ -51,6 +53,8 @@ export class SpaController {
   private readonly edits = new Map<string, SliceEdit[]>();
   private propagationToken = 0;
   private structureCounter = 0;
+  /** Display sets whose image notice (MR, anisotropic pixels) the user has already seen. */
+  private readonly noticed = new Set<string>();
 
   constructor(private readonly services: () => Services) {}
 
@@ -162,6 +166,21 @@ export class SpaController {
     const modality = (displaySet?.Modality ?? '').toUpperCase();
     if (!(SPA_MODALITIES as readonly string[]).includes(modality)) {
       return this.fail('unsupported-series', `SPA segments CT or MR images; this series is ${modality || 'of unknown modality'}. Open a CT or MR series.`, viewportId);
+    }
+    // The DICOM attributes decide first: multi-frame, colour, missing PixelSpacing are refused
+    // (cornerstone would otherwise assume 1 mm pixels), MR and anisotropic pixels get a notice.
+    const instance = cs().metaData.get('instance', imageId);
+    if (instance) {
+      try {
+        const { notice } = checkImageSupport(describeDicomImage(instance));
+        if (notice && !this.noticed.has(displaySet!.displaySetInstanceUID)) {
+          this.noticed.add(displaySet!.displaySetInstanceUID);
+          this.services().uiNotificationService?.show({ title: 'SPA', message: notice, type: 'info' });
+        }
+      } catch (err) {
+        if (err instanceof SpaInputError) return this.fail(err.problem, err.message, viewportId);
+        throw err;
+      }
     }
     const image = this.currentImage(viewport, imageId);
     const unsupported = image ? unsupportedImageReason(image) : 'The image has not loaded yet; wait for it and click again.';
