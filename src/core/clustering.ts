@@ -4,7 +4,7 @@
  * SampleSet.differingPixels; found by scanning when not given).
  */
 import type { SeededRandom } from './random';
-import { DIFFERING_RANGE } from './sampling';
+import { findDifferingPixels } from './sampling';
 
 export interface Clustering {
   /** Cluster of each sample, 0..k-1. */
@@ -12,21 +12,6 @@ export interface Clustering {
   k: number;
 }
 
-
-function activePixels(probsNHW: Float32Array, n: number, pixels: number): Int32Array {
-  const active: number[] = [];
-  for (let p = 0; p < pixels; p++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = probsNHW[i * pixels + p];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    if (hi - lo > DIFFERING_RANGE) active.push(p);
-  }
-  return Int32Array.from(active);
-}
 
 export function kMeansPlusPlus(
   probsNHW: Float32Array,
@@ -38,7 +23,7 @@ export function kMeansPlusPlus(
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
   const pixels = probsNHW.length / n;
   const maxIterations = options.maxIterations ?? 25;
-  const active = options.activePixels ?? activePixels(probsNHW, n, pixels);
+  const active = options.activePixels ?? findDifferingPixels(probsNHW, n);
   const d = active.length;
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = probsNHW[i * pixels + active[j]];

@@ -109,9 +109,17 @@ export function drawSamples(
     for (let j = 0; j < v; j++) probsNHW[base + varyingPixels[j]] = 1 / (1 + Math.exp(-logits[j]));
   }
   // Keep, for clustering, the pixels where the samples really differ.
+  const differingPixels = findDifferingPixels(probsNHW, n, varyingPixels);
+  return { n, probsNHW, zNR, componentN, differingPixels };
+}
+
+/** The pixels (of `among`, default all) where the n samples' probabilities span more than DIFFERING_RANGE. */
+export function findDifferingPixels(probsNHW: Float32Array, n: number, among?: ArrayLike<number>): Int32Array {
+  const pixels = probsNHW.length / n;
+  const count = among ? among.length : pixels;
   const differing: number[] = [];
-  for (let j = 0; j < v; j++) {
-    const p = varyingPixels[j];
+  for (let j = 0; j < count; j++) {
+    const p = among ? among[j] : j;
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < n; i++) {
@@ -121,8 +129,7 @@ export function drawSamples(
     }
     if (hi - lo > DIFFERING_RANGE) differing.push(p);
   }
-  const differingPixels = Int32Array.from(differing);
-  return { n, probsNHW, zNR, componentN, differingPixels };
+  return Int32Array.from(differing);
 }
 
 export function summariseSamples(samples: SampleSet): SampleSummary {
