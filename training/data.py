@@ -125,3 +125,27 @@ def simulate_clicks(
             (positive if target_HW[p] else negative).append(p)
             wrong[max(0, p[0] - 3):p[0] + 4, max(0, p[1] - 3):p[1] + 4] = False
     return positive, negative
+
+
+def recentre(
+    grey_HW: np.ndarray, masks_RHW: np.ndarray, centre: Tuple[int, int], size: int = CROP
+) -> Tuple[np.ndarray, np.ndarray, Tuple[int, int]]:
+    """Re-crop around ``centre`` as the engine does at inference (src/core/preprocess.ts):
+    the crop's centre index is size // 2, pixels outside the image are padded with the
+    crop's minimum, and the grey values are min-max normalised again over the part inside.
+
+    Returns grey values 0..255 (float32), the shifted masks and the (row, col) offset to add
+    to any point to move it into the new crop.
+    """
+    h, w = grey_HW.shape
+    top, left = centre[0] - size // 2, centre[1] - size // 2
+    r0, r1 = max(0, top), min(h, top + size)
+    c0, c1 = max(0, left), min(w, left + size)
+    window = grey_HW[r0:r1, c0:c1].astype(np.float64)
+    lo, hi = window.min(), window.max()
+    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    grey = np.zeros((size, size), np.float32)
+    grey[r0 - top:r1 - top, c0 - left:c1 - left] = np.floor((window - lo) * scale + 0.5)
+    masks = np.zeros((masks_RHW.shape[0], size, size), masks_RHW.dtype)
+    masks[:, r0 - top:r1 - top, c0 - left:c1 - left] = masks_RHW[:, r0:r1, c0:c1]
+    return grey, masks, (-top, -left)

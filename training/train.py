@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import SliceSet, disk_map, load_slices, simulate_clicks, split_patients  # noqa: E402
+from data import CROP, SliceSet, disk_map, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 
 CLICK_RADIUS_PX = 3.0
@@ -29,16 +29,23 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
     """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers."""
     images, clicks, targets, soft, readers = [], [], [], [], []
     for i in idx:
-        img = data.images_SHW[i].astype(np.float32) / 255.0
+        img = data.images_SHW[i]
         raters = data.raters_SRHW[i]
         if augment:
             k = int(rng.integers(4))
             img, raters = np.rot90(img, k), np.rot90(raters, k, axes=(1, 2))
             if rng.random() < 0.5:
                 img, raters = img[:, ::-1], raters[:, :, ::-1]
-        marked = raters[raters.reshape(4, -1).any(1)]
-        target = marked[rng.integers(len(marked))]
-        pos, neg = simulate_clicks(raters, target, rng, max_extra_clicks)
+        marked_ids = np.flatnonzero(raters.reshape(4, -1).any(1))
+        target_id = marked_ids[rng.integers(len(marked_ids))]
+        pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks)
+        # The engine crops around the first click, so the model must learn on such crops.
+        grey, raters, (dr, dc) = recentre(img, raters, pos[0])
+        inside = lambda pts: [(r + dr, c + dc) for r, c in pts if 0 <= r + dr < CROP and 0 <= c + dc < CROP]
+        pos, neg = inside(pos), inside(neg)
+        target = raters[target_id]
+        marked = raters[marked_ids]
+        img = grey / 255.0
         images.append(np.ascontiguousarray(img))
         clicks.append(np.stack([disk_map(pos, CLICK_RADIUS_PX), disk_map(neg, CLICK_RADIUS_PX)]))
         targets.append(target.astype(np.float32))

@@ -8,12 +8,16 @@
  * --models <dir> (default models/); --model <name> (default spa-lidc); --slices <n> crops used
  * (default 20); --rounds <n> timed rounds per environment at least (default 40); --warmup <n>
  * untimed rounds first (default 6); --samples <n> N per round (default 32); --node-threads <n>
- * (default 1); --envs <a,b,..> a subset of node, node-wasm-1t, browser-wasm-1t, browser-wasm-2t.
+ * (default 1); --envs <a,b,..> a subset of node, node-wasm-1t, browser-wasm-1t, browser-wasm-2t,
+ * viewer; --viewer-clicks <n> timed clicks in the viewer (default 30).
  *
  * Per environment: cold_start_ms (model read/fetch + checksum + session creation; in the
  * browser this includes downloading and compiling onnxruntime's .wasm), forward_ms (one model
  * pass at batch 1), round_ms (SpaSession.start or addClick: model pass, N samples, clustering,
  * uncertainty). Only one Chromium runs at a time, each with a fresh profile.
+ *
+ * The "viewer" environment is the product itself: OHIF with the SPA mode on the sample study,
+ * timing click -> candidates drawn in the panel (click_to_drawn_ms; see ./viewer.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,10 +34,11 @@ import { loadCropSlices, type CropSlice } from '../eval/dataset';
 import { DEFAULT_MODEL, loadOrt, MODELS_DIR, readModelFiles, type RuntimeName } from '../lib/nodeModel';
 import type { PageBenchConfig, PageBenchResult } from './page';
 import { startBenchServer } from './server';
+import { runViewerBench, type ViewerBenchResult } from './viewer';
 import { encodeCases, runWorkload, type BenchCase, type WorkloadOptions, type WorkloadTimings } from './workload';
 
 const ROOT = resolve(__dirname, '..', '..');
-const ENVIRONMENTS = ['node', 'node-wasm-1t', 'browser-wasm-1t', 'browser-wasm-2t'] as const;
+const ENVIRONMENTS = ['node', 'node-wasm-1t', 'browser-wasm-1t', 'browser-wasm-2t', 'viewer'] as const;
 type EnvName = (typeof ENVIRONMENTS)[number];
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -43,6 +48,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const TARGET_ROUND_P50_MS = 60;
 const TARGET_ROUND_ENV: EnvName = 'browser-wasm-2t';
 const TARGET_COLD_START_MS = 1500;
+const TARGET_CLICK_TO_DRAWN_P50_MS = 150;
+const VIEWER_WARMUP_CLICKS = 4;
 
 interface Args {
   out: string;
@@ -54,6 +61,7 @@ interface Args {
   warmup: number;
   samples: number;
   nodeThreads: number;
+  viewerClicks: number;
   envs: EnvName[];
 }
 
@@ -68,9 +76,10 @@ function parseArgs(argv: string[]): Args {
     warmup: 6,
     samples: 32,
     nodeThreads: 1,
+    viewerClicks: 30,
     envs: [...ENVIRONMENTS],
   };
-  const numeric: Record<string, keyof Args> = { slices: 'slices', rounds: 'rounds', warmup: 'warmup', samples: 'samples', 'node-threads': 'nodeThreads' };
+  const numeric: Record<string, keyof Args> = { slices: 'slices', rounds: 'rounds', warmup: 'warmup', samples: 'samples', 'node-threads': 'nodeThreads', 'viewer-clicks': 'viewerClicks' };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     const value = argv[++i];
@@ -87,7 +96,7 @@ function parseArgs(argv: string[]): Args {
       if (!Number.isInteger(n) || n < (key === 'warmup' ? 0 : 1)) throw new Error(`--${key} must be a positive integer, got "${value}"`);
       (args as unknown as Record<string, number>)[numeric[key]] = n;
     } else {
-      throw new Error(`unknown option --${key}; options: --out --data --models --model --slices --rounds --warmup --samples --node-threads --envs`);
+      throw new Error(`unknown option --${key}; options: --out --data --models --model --slices --rounds --warmup --samples --node-threads --viewer-clicks --envs`);
     }
   }
   return args;
@@ -268,7 +277,25 @@ function figures(raw: EnvRaw, loadAverage1m: number) {
 
 type EnvFigures = ReturnType<typeof figures>;
 
+function viewerFigures(raw: ViewerBenchResult, loadAverage1m: number) {
+  const of = (kind: string) => summary(raw.timings.filter(t => t.kind === kind).map(t => t.clickToDrawnMs));
+  return {
+    provider: raw.provider,
+    threads: raw.threads,
+    cross_origin_isolated: raw.crossOriginIsolated,
+    user_agent: raw.userAgent,
+    /** From the SPA point tool's mouse event to the panel's candidate thumbnails drawn. */
+    click_to_drawn_ms: summary(raw.timings.map(t => t.clickToDrawnMs)),
+    /** Its two parts: the round computed, then drawn. */
+    click_to_result_ms: summary(raw.timings.map(t => t.clickToResultMs)),
+    result_to_drawn_ms: summary(raw.timings.map(t => t.resultToDrawnMs)),
+    by_kind: { start: of('start'), addClick: of('addClick') },
+    load_average_1m: Math.round(loadAverage1m * 100) / 100,
+  };
+}
+
 function printTable(envs: Partial<Record<EnvName, EnvFigures>>): void {
+  if (!Object.keys(envs).length) return;
   const header = ['environment', 'provider', 'threads', 'cold start ms', 'forward p50', 'round p50', 'round p95', 'rounds'];
   const rows = Object.entries(envs).map(([name, f]) => [
     name,
@@ -296,7 +323,7 @@ async function main(): Promise<void> {
   const workload: WorkloadOptions = { warmupRounds: args.warmup, minRounds: args.rounds, samples: args.samples };
   const results: Partial<Record<EnvName, EnvFigures>> = {};
 
-  for (const env of args.envs.filter((e): e is 'node' | 'node-wasm-1t' => !e.startsWith('browser'))) {
+  for (const env of args.envs.filter((e): e is 'node' | 'node-wasm-1t' => e.startsWith('node'))) {
     console.log(`${env}: running`);
     const load = os.loadavg()[0];
     results[env] = figures(await runNode(env, args, cases, workload), load);
@@ -323,11 +350,21 @@ async function main(): Promise<void> {
     }
   }
 
+  let viewer: ReturnType<typeof viewerFigures> | undefined;
+  if (args.envs.includes('viewer')) {
+    console.log(`viewer: OHIF with the SPA mode in headless Chromium, ${args.viewerClicks} clicks on the sample study`);
+    const load = os.loadavg()[0];
+    viewer = viewerFigures(await runViewerBench(args.viewerClicks, VIEWER_WARMUP_CLICKS), load);
+  }
+
   const cold = Object.entries(results).map(([env, f]) => ({ metric: 'cold_start_ms', env, limit: TARGET_COLD_START_MS, value: f!.cold_start_ms, met: f!.cold_start_ms <= TARGET_COLD_START_MS }));
   const roundEnv = results[TARGET_ROUND_ENV];
   const targets = [
     ...(roundEnv ? [{ metric: 'round_ms.p50', env: TARGET_ROUND_ENV, limit: TARGET_ROUND_P50_MS, value: roundEnv.round_ms.p50, met: roundEnv.round_ms.p50 <= TARGET_ROUND_P50_MS }] : []),
     ...cold,
+    ...(viewer
+      ? [{ metric: 'click_to_drawn_ms.p50', env: `viewer (${viewer.threads} threads)`, limit: TARGET_CLICK_TO_DRAWN_P50_MS, value: viewer.click_to_drawn_ms.p50, met: viewer.click_to_drawn_ms.p50 <= TARGET_CLICK_TO_DRAWN_P50_MS }]
+      : []),
   ];
   const cpus = os.cpus();
   const report = {
@@ -336,11 +373,18 @@ async function main(): Promise<void> {
     machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpu_model: cpus[0]?.model ?? 'unknown', cpu_count: cpus.length },
     config: { crops: cases.length, samples: args.samples, candidates: DEFAULT_OPTIONS.candidates, warmup_rounds: args.warmup, min_timed_rounds: args.rounds, node_threads: args.nodeThreads, data: args.data },
     environments: results,
+    ...(viewer && { viewer }),
     targets,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
   console.log('');
   printTable(results);
+  if (viewer) {
+    const { p50, p95, n } = viewer.click_to_drawn_ms;
+    console.log(`viewer (${viewer.provider}, ${viewer.threads} threads): click -> candidates drawn p50 ${p50} ms, p95 ${p95} ms over ${n} clicks` +
+      ` (new structure p50 ${viewer.by_kind.start.p50} ms, further click p50 ${viewer.by_kind.addClick.p50} ms;` +
+      ` computed p50 ${viewer.click_to_result_ms.p50} ms, then drawn p50 ${viewer.result_to_drawn_ms.p50} ms)`);
+  }
   console.log('');
   for (const t of targets) console.log(`target ${t.metric} <= ${t.limit} (${t.env}): ${t.value} ${t.met ? 'met' : 'NOT met'}`);
   mkdirSync(dirname(args.out), { recursive: true });

@@ -1,0 +1,104 @@
+/**
+ * Click -> candidates drawn, measured in the real viewer: OHIF with the SPA mode on the sample
+ * study (LIDC-IDRI-0001) in headless Chromium, the model on onnxruntime-web (wasm, the thread
+ * count the panel reports). Each timing runs from the SPA point tool's mouse event to the
+ * panel's thumbnails being drawn (SpaService's CANDIDATES_DRAWN, read through `?spaDebug=1`).
+ *
+ * Clicks alternate between a new structure (Esc resets, then a click: SpaSession.start) and a
+ * further click on the same structure (SpaSession.addClick), around the nodule's centre on the
+ * slice where it is largest. The model is loaded before the first timed click (cold start is
+ * measured separately by the other environments).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { launch } from '../../tests/browser/browser';
+import { dismissInvestigationalBanner, SAMPLE_STUDY_UID, waitForRenderedImage } from '../../tests/browser/harness';
+import { pagePointOfPixel, showImage } from '../../tests/browser/spaPage';
+import { startServer } from '../../viewer/server';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+/** The nodule is largest on 1-043.dcm (z = -115 mm); its centre is image (row 366, col 316). */
+const LARGEST_SLICE_Z_MM = -115;
+const NODULE_CENTRE = { row: 366, col: 316 };
+
+export interface ViewerTiming {
+  clickToDrawnMs: number;
+  /** Click -> round computed (image read, model pass, sampling, clustering). */
+  clickToResultMs: number;
+  /** Round computed -> thumbnails drawn (React, overlay, thumbnails). */
+  resultToDrawnMs: number;
+  round: number;
+  kind: 'start' | 'addClick';
+}
+
+export interface ViewerBenchResult {
+  timings: ViewerTiming[];
+  provider: string;
+  threads: number;
+  crossOriginIsolated: boolean;
+  userAgent: string;
+}
+
+export async function runViewerBench(clicks: number, warmupClicks: number): Promise<ViewerBenchResult> {
+  const crops = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
+    slices: Array<{ SOPInstanceUID: string; z: number }>;
+  };
+  const largest = crops.slices.find(s => s.z === LARGEST_SLICE_Z_MM);
+  if (!largest) throw new Error(`tests/fixtures/lidc0001-crops.json has no slice at z = ${LARGEST_SLICE_Z_MM} mm`);
+
+  const server = await startServer({ port: 0 });
+  const browser = await launch();
+  try {
+    const { page, errors } = browser;
+    await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}&spaDebug=1`);
+    await page.getByTestId('spa-panel').waitFor({ timeout: 120000 });
+    await waitForRenderedImage(page, 120000);
+    await dismissInvestigationalBanner(page);
+    await page.getByTestId('spa-model-load').click();
+    await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 120000 });
+    await showImage(page, largest.SOPInstanceUID);
+
+    const timingCount = () => page.evaluate('(window.__spaTimings || []).length') as Promise<number>;
+    const idle = () =>
+      page.waitForFunction(() => document.querySelector('[data-testid="spa-candidate"]') && !document.querySelector('[data-testid="spa-busy"]'), undefined, {
+        timeout: 60000,
+      });
+    const kinds: Array<ViewerTiming['kind']> = [];
+    for (let i = 0; i < warmupClicks + clicks; i++) {
+      const kind = i % 2 === 0 ? 'start' : 'addClick';
+      if (kind === 'start' && i > 0) {
+        await page.keyboard.press('Escape');
+        await page.getByTestId('spa-hint').waitFor({ timeout: 10000 });
+      }
+      // Small, deterministic offsets: each click is a real new input, never a cache hit.
+      const offset = { row: ((i * 3) % 5) - 2, col: ((i * 2) % 5) - 2 };
+      const { x, y } = await pagePointOfPixel(page, NODULE_CENTRE.row + offset.row, NODULE_CENTRE.col + offset.col);
+      const before = await timingCount();
+      await page.mouse.click(x, y);
+      await page.waitForFunction(n => ((window as unknown as { __spaTimings?: unknown[] }).__spaTimings?.length ?? 0) > n, before, { timeout: 60000 });
+      await idle();
+      kinds.push(kind);
+    }
+    const raw = (await page.evaluate('window.__spaTimings')) as Array<{ clickToDrawnMs: number; round: number; clickAt: number; resultAt: number; drawnAt: number }>;
+    if (raw.length !== kinds.length) throw new Error(`expected ${kinds.length} click timings from the page, got ${raw.length}`);
+    const status = (await page.evaluate(`(() => { const s = window.__spa.getState().modelStatus; return { provider: s.provider, threads: s.threads }; })()`)) as {
+      provider?: string;
+      threads?: number;
+    };
+    const env = (await page.evaluate('({ crossOriginIsolated: self.crossOriginIsolated, userAgent: navigator.userAgent })')) as { crossOriginIsolated: boolean; userAgent: string };
+    if (errors.length) throw new Error(`the viewer reported errors:\n${errors.join('\n')}`);
+    if (!status.provider || !status.threads) throw new Error('the SPA panel does not report the model provider and threads');
+    const timings = raw.map((t, i) => ({
+        clickToDrawnMs: t.clickToDrawnMs,
+        clickToResultMs: t.resultAt - t.clickAt,
+        resultToDrawnMs: t.drawnAt - t.resultAt,
+        round: t.round,
+        kind: kinds[i],
+      })).slice(warmupClicks);
+    return { timings, provider: status.provider, threads: status.threads, ...env };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
