@@ -1,6 +1,6 @@
 import type { ModelOutput } from './model';
 import { SeededRandom } from './random';
-import { drawSamples, SampleSet, summariseSamples } from './sampling';
+import { DIFFERING_RANGE, drawSamples, SampleSet, SATURATION_LOGIT, summariseSamples } from './sampling';
 
 /**
  * A 4-pixel "model" of rank 2 with 2 components whose variance is ~0 (logvar -40, sd 2e-9),
@@ -84,6 +84,72 @@ describe('drawSamples', () => {
 
   it('refuses weights whose length does not match the model components', () => {
     expect(() => drawSamples(tinyOutput(), [0.2, 0.3, 0.5], 8, RANK, new SeededRandom(1))).toThrow(/3 components but the model gives 2/);
+  });
+});
+
+describe('drawSamples on a larger map (saturated pixels skipped)', () => {
+  // 400 pixels of rank 3: a "structure" in the middle whose logits cross 0 with z, and a far
+  // field whose logits stay beyond +-SATURATION_LOGIT for any plausible z.
+  const PIXELS = 400;
+  const R = 3;
+  function fieldOutput(): ModelOutput {
+    const rng = new SeededRandom(7);
+    const mean = new Float32Array(PIXELS);
+    const factor = new Float32Array(R * PIXELS);
+    for (let p = 0; p < PIXELS; p++) {
+      const inStructure = p >= 150 && p < 250;
+      mean[p] = inStructure ? (rng.next() - 0.5) * 4 : (p % 2 ? 14 : -14) + rng.next();
+      for (let r = 0; r < R; r++) factor[r * PIXELS + p] = (rng.next() - 0.5) * (inStructure ? 2 : 0.5);
+    }
+    return {
+      meanLogitsHW: mean,
+      factorRHW: factor,
+      mixMeansMR: Float32Array.from([1, 0, -1, /* m=1 */ -1, 1, 0.5]),
+      mixLogvarsMR: Float32Array.from([0, 0, 0, -1, -1, -1]),
+    };
+  }
+
+  it('matches the exact sigmoid(mean + factor^T z) within sigmoid(-SATURATION_LOGIT) everywhere, exactly where samples vary', () => {
+    const out = fieldOutput();
+    const s = drawSamples(out, [0.5, 0.5], 32, R, new SeededRandom(3));
+    const varying = new Set(Array.from(s.varyingPixels!));
+    expect(varying.size).toBeGreaterThan(50);
+    expect(varying.size).toBeLessThanOrEqual(100);
+    for (let i = 0; i < s.n; i++) {
+      for (let p = 0; p < PIXELS; p++) {
+        let logit = out.meanLogitsHW[p];
+        for (let r = 0; r < R; r++) logit += out.factorRHW[r * PIXELS + p] * s.zNR[i * R + r];
+        const exact = 1 / (1 + Math.exp(-logit));
+        const got = s.probsNHW[i * PIXELS + p];
+        if (varying.has(p)) expect(got).toBeCloseTo(exact, 6);
+        else {
+          expect(Math.abs(got - exact)).toBeLessThan(1 / (1 + Math.exp(SATURATION_LOGIT)));
+          expect(got).toBe(s.probsNHW[p]); // outside varyingPixels every sample holds one value
+        }
+      }
+    }
+    // Every pixel where the samples differ by more than DIFFERING_RANGE is listed for clustering.
+    const differing = new Set(Array.from(s.differingPixels!));
+    for (let p = 0; p < PIXELS; p++) {
+      let lo = 1;
+      let hi = 0;
+      for (let i = 0; i < s.n; i++) {
+        lo = Math.min(lo, s.probsNHW[i * PIXELS + p]);
+        hi = Math.max(hi, s.probsNHW[i * PIXELS + p]);
+      }
+      expect(differing.has(p)).toBe(hi - lo > DIFFERING_RANGE);
+    }
+  });
+
+  it('summarises the sparse set exactly like the dense computation', () => {
+    const s = drawSamples(fieldOutput(), [0.3, 0.7], 32, R, new SeededRandom(4));
+    const sparse = summariseSamples(s);
+    const dense = summariseSamples({ ...s, varyingPixels: undefined });
+    for (let p = 0; p < PIXELS; p++) {
+      expect(sparse.meanProbHW[p]).toBeCloseTo(dense.meanProbHW[p], 6);
+      expect(sparse.uncertaintyHW[p]).toBeCloseTo(dense.uncertaintyHW[p], 6);
+    }
+    expect(Array.from(sparse.recommendationHW)).toEqual(Array.from(dense.recommendationHW));
   });
 });
 

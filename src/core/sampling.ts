@@ -19,6 +19,11 @@ export interface SampleSet {
   /** Mixture component that produced each sample. */
   componentN: Int32Array;
   /**
+   * Pixels where the samples' probabilities may differ at all; every other pixel has the same
+   * value in every sample (so summaries need only look at these). Absent: any pixel may differ.
+   */
+  varyingPixels?: Int32Array;
+  /**
    * Pixels where the samples' probabilities span more than DIFFERING_RANGE; elsewhere they
    * agree so closely that clustering ignores them. Clustering scans for them when absent.
    */
@@ -57,60 +62,74 @@ export function drawSamples(
   }
   // A pixel whose logit stays beyond +-SATURATION_LOGIT for every drawn z is decided alike
   // by all samples: it takes the sigmoid of the middle of its logit range for each of them
-  // (an error below sigmoid(-SATURATION_LOGIT) = 0.25 %) and is skipped by the rank-R sum and by clustering.
-  // Bound: for a sample of component c, logit = mean + factor.mu_c + factor.(z - mu_c), and
-  // |factor.(z - mu_c)| <= |factor| * max_i |z_i - mu_c(i)| (Cauchy-Schwarz).
-  const { meanLogitsHW: mean, factorRHW: factor, mixMeansMR } = output;
-  const used = Array.from(new Set(Array.from(componentN)));
-  let spreadMax = 0;
-  for (let i = 0; i < n; i++) {
-    let d2 = 0;
-    for (let r = 0; r < rank; r++) d2 += (zNR[i * rank + r] - mixMeansMR[componentN[i] * rank + r]) ** 2;
-    spreadMax = Math.max(spreadMax, Math.sqrt(d2));
+  // (an error below sigmoid(-SATURATION_LOGIT) = 0.25 %) and is skipped by everything
+  // downstream (summary, clustering, candidates). Most pixels of a crop are far from the
+  // structure, so a cheap bound settles them first: with z inside the box [zMin, zMax] of the
+  // drawn codes, factor.z lies between sum_r min(f_r zMin_r, f_r zMax_r) and the same with max;
+  // only the pixels the bound leaves open get their n logits computed.
+  const { meanLogitsHW: mean, factorRHW: factor } = output;
+  const loHW = Float64Array.from(mean);
+  const hiHW = Float64Array.from(mean);
+  for (let r = 0; r < rank; r++) {
+    let zMin = Infinity;
+    let zMax = -Infinity;
+    for (let i = 0; i < n; i++) {
+      zMin = Math.min(zMin, zNR[i * rank + r]);
+      zMax = Math.max(zMax, zNR[i * rank + r]);
+    }
+    const plane = factor.subarray(r * pixels, (r + 1) * pixels);
+    for (let p = 0; p < pixels; p++) {
+      const a = plane[p] * zMin;
+      const b = plane[p] * zMax;
+      if (a < b) {
+        loHW[p] += a;
+        hiHW[p] += b;
+      } else {
+        loHW[p] += b;
+        hiHW[p] += a;
+      }
+    }
   }
-  const probsNHW = new Float32Array(n * pixels);
-  const varying: number[] = [];
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+  // Each sample row starts as the value all samples share; the varying pixels are filled in after.
+  const fixedHW = new Float32Array(pixels);
+  const open: number[] = [];
   for (let p = 0; p < pixels; p++) {
-    let norm2 = 0;
-    for (let r = 0; r < rank; r++) norm2 += factor[r * pixels + p] ** 2;
-    const reach = Math.sqrt(norm2) * spreadMax;
+    if (loHW[p] > SATURATION_LOGIT || hiHW[p] < -SATURATION_LOGIT) fixedHW[p] = sigmoid((loHW[p] + hiHW[p]) / 2);
+    else open.push(p);
+  }
+  // The open pixels' logits for every sample, pixel by pixel over contiguous copies.
+  const zFloat = Float64Array.from(zNR);
+  const factorOR = new Float64Array(open.length * rank);
+  for (let r = 0; r < rank; r++) for (let j = 0; j < open.length; j++) factorOR[j * rank + r] = factor[r * pixels + open[j]];
+  const varying: number[] = [];
+  const logitsON = new Float64Array(open.length * n);
+  for (let j = 0; j < open.length; j++) {
+    const base = mean[open[j]];
+    const f = j * rank;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const c of used) {
-      let centre = mean[p];
-      for (let r = 0; r < rank; r++) centre += factor[r * pixels + p] * mixMeansMR[c * rank + r];
-      lo = Math.min(lo, centre - reach);
-      hi = Math.max(hi, centre + reach);
+    for (let i = 0; i < n; i++) {
+      let l = base;
+      const zi = i * rank;
+      for (let r = 0; r < rank; r++) l += factorOR[f + r] * zFloat[zi + r];
+      logitsON[j * n + i] = l;
+      if (l < lo) lo = l;
+      if (l > hi) hi = l;
     }
-    if (lo > SATURATION_LOGIT || hi < -SATURATION_LOGIT) {
-      const v = 1 / (1 + Math.exp(-(lo + hi) / 2));
-      for (let i = 0; i < n; i++) probsNHW[i * pixels + p] = v;
-    } else varying.push(p);
+    if (lo > SATURATION_LOGIT || hi < -SATURATION_LOGIT) fixedHW[open[j]] = sigmoid((lo + hi) / 2);
+    else varying.push(j);
   }
-  const varyingPixels = Int32Array.from(varying);
-  const v = varyingPixels.length;
-  // Gather the varying pixels' mean and factor rows once, so that the per-sample sums run
-  // over contiguous memory.
-  const meanV = new Float64Array(v);
-  const factorRV = new Float64Array(rank * v);
-  for (let j = 0; j < v; j++) {
-    meanV[j] = mean[varyingPixels[j]];
-    for (let r = 0; r < rank; r++) factorRV[r * v + j] = factor[r * pixels + varyingPixels[j]];
+  const probsNHW = new Float32Array(n * pixels);
+  for (let i = 0; i < n; i++) probsNHW.set(fixedHW, i * pixels);
+  for (const j of varying) {
+    const p = open[j];
+    for (let i = 0; i < n; i++) probsNHW[i * pixels + p] = sigmoid(logitsON[j * n + i]);
   }
-  const logits = new Float64Array(v);
-  for (let i = 0; i < n; i++) {
-    logits.set(meanV);
-    for (let r = 0; r < rank; r++) {
-      const z = zNR[i * rank + r];
-      const offset = r * v;
-      for (let j = 0; j < v; j++) logits[j] += z * factorRV[offset + j];
-    }
-    const base = i * pixels;
-    for (let j = 0; j < v; j++) probsNHW[base + varyingPixels[j]] = 1 / (1 + Math.exp(-logits[j]));
-  }
+  const varyingPixels = Int32Array.from(varying, j => open[j]);
   // Keep, for clustering, the pixels where the samples really differ.
   const differingPixels = findDifferingPixels(probsNHW, n, varyingPixels);
-  return { n, probsNHW, zNR, componentN, differingPixels };
+  return { n, probsNHW, zNR, componentN, varyingPixels, differingPixels };
 }
 
 /** The pixels (of `among`, default all) where the n samples' probabilities span more than DIFFERING_RANGE. */
@@ -133,24 +152,27 @@ export function findDifferingPixels(probsNHW: Float32Array, n: number, among?: A
 }
 
 export function summariseSamples(samples: SampleSet): SampleSummary {
-  const pixels = samples.probsNHW.length / samples.n;
-  const sum = new Float64Array(pixels);
-  const sumSq = new Float64Array(pixels);
-  for (let i = 0; i < samples.n; i++) {
-    const row = samples.probsNHW.subarray(i * pixels, (i + 1) * pixels);
-    for (let p = 0; p < pixels; p++) {
-      sum[p] += row[p];
-      sumSq[p] += row[p] * row[p];
-    }
-  }
+  const { n, probsNHW, varyingPixels } = samples;
+  const pixels = probsNHW.length / n;
   const meanProbHW = new Float32Array(pixels);
   const recommendationHW = new Uint8Array(pixels);
   const uncertaintyHW = new Float32Array(pixels);
-  for (let p = 0; p < pixels; p++) {
-    const mean = sum[p] / samples.n;
+  // Pixels outside varyingPixels hold one value in every sample: mean = that value, variance 0.
+  if (varyingPixels) meanProbHW.set(probsNHW.subarray(0, pixels));
+  const count = varyingPixels ? varyingPixels.length : pixels;
+  for (let j = 0; j < count; j++) {
+    const p = varyingPixels ? varyingPixels[j] : j;
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < n; i++) {
+      const x = probsNHW[i * pixels + p];
+      sum += x;
+      sumSq += x * x;
+    }
+    const mean = sum / n;
     meanProbHW[p] = mean;
-    recommendationHW[p] = mean >= 0.5 ? 1 : 0;
-    uncertaintyHW[p] = Math.max(0, sumSq[p] / samples.n - mean * mean);
+    uncertaintyHW[p] = Math.max(0, sumSq / n - mean * mean);
   }
+  for (let p = 0; p < pixels; p++) recommendationHW[p] = meanProbHW[p] >= 0.5 ? 1 : 0;
   return { meanProbHW, recommendationHW, uncertaintyHW };
 }

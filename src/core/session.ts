@@ -245,13 +245,25 @@ export class SpaSession {
 
 /** Mean probability map of some samples. */
 function meanOfSamples(samples: SampleSet, indices: readonly number[]): Float32Array {
-  const pixels = samples.probsNHW.length / samples.n;
+  const { n, probsNHW, varyingPixels } = samples;
+  const pixels = probsNHW.length / n;
   const mean = new Float32Array(pixels);
-  for (const i of indices) {
-    const row = samples.probsNHW.subarray(i * pixels, (i + 1) * pixels);
-    for (let p = 0; p < pixels; p++) mean[p] += row[p] / indices.length;
+  if (!indices.length) return mean;
+  // Outside varyingPixels every sample holds the same value.
+  if (varyingPixels) mean.set(probsNHW.subarray(0, pixels));
+  const count = varyingPixels ? varyingPixels.length : pixels;
+  for (let j = 0; j < count; j++) {
+    const p = varyingPixels ? varyingPixels[j] : j;
+    let sum = 0;
+    for (const i of indices) sum += probsNHW[i * pixels + p];
+    mean[p] = sum / indices.length;
   }
   return mean;
+}
+
+function sameMask(a: Uint8Array, b: Uint8Array): boolean {
+  for (let p = 0; p < a.length; p++) if (a[p] !== b[p]) return false;
+  return true;
 }
 
 function isInside(p: PixelPoint, rows: number, columns: number): boolean {
@@ -270,14 +282,10 @@ export function makeCandidates(samples: SampleSet, k: number, rng: SeededRandom)
   for (let c = 0; c < found; c++) {
     const members: number[] = [];
     assignmentN.forEach((a, i) => a === c && members.push(i));
-    const sum = new Float32Array(pixels);
-    for (const i of members) {
-      const row = samples.probsNHW.subarray(i * pixels, (i + 1) * pixels);
-      for (let p = 0; p < pixels; p++) sum[p] += row[p];
-    }
+    const meanHW = meanOfSamples(samples, members);
     const maskHW = new Uint8Array(pixels);
-    for (let p = 0; p < pixels; p++) maskHW[p] = sum[p] / members.length >= 0.5 ? 1 : 0;
-    const same = out.find(o => o.maskHW.every((v, p) => v === maskHW[p]));
+    for (let p = 0; p < pixels; p++) maskHW[p] = meanHW[p] >= 0.5 ? 1 : 0;
+    const same = out.find(o => sameMask(o.maskHW, maskHW));
     if (same) {
       same.sampleIndices.push(...members);
       same.share = same.sampleIndices.length / samples.n;
