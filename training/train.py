@@ -25,8 +25,13 @@ from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture
 CLICK_RADIUS_PX = 3.0
 
 
-def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int):
-    """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers."""
+def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float):
+    """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers.
+
+    With probability ``recentre_prob`` a crop is re-cropped around the first click, as the
+    viewer crops a CT slice; otherwise it stays as stored (nodule-centred, the click anywhere
+    on the nodule), as the evaluation harness uses the crops.
+    """
     images, clicks, targets, soft, readers = [], [], [], [], []
     for i in idx:
         img = data.images_SHW[i]
@@ -39,10 +44,12 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         marked_ids = np.flatnonzero(raters.reshape(4, -1).any(1))
         target_id = marked_ids[rng.integers(len(marked_ids))]
         pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks)
-        # The engine crops around the first click, so the model must learn on such crops.
-        grey, raters, (dr, dc) = recentre(img, raters, pos[0])
-        inside = lambda pts: [(r + dr, c + dc) for r, c in pts if 0 <= r + dr < CROP and 0 <= c + dc < CROP]
-        pos, neg = inside(pos), inside(neg)
+        if rng.random() < recentre_prob:
+            grey, raters, (dr, dc) = recentre(img, raters, pos[0])
+            inside = lambda pts: [(r + dr, c + dc) for r, c in pts if 0 <= r + dr < CROP and 0 <= c + dc < CROP]
+            pos, neg = inside(pos), inside(neg)
+        else:
+            grey = img.astype(np.float32)
         target = raters[target_id]
         marked = raters[marked_ids]
         img = grey / 255.0
@@ -147,7 +154,7 @@ class Trainer:
         a = self.args
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch)
-        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks)
+        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob)
         mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
         mu_q, logvar_q = self.post(image, clicks, target)
         z = mu_q + (0.5 * logvar_q).exp() * torch.randn_like(mu_q)
@@ -173,15 +180,21 @@ class Trainer:
 
     @torch.no_grad()
     def validation_step(self) -> Dict[str, float]:
-        """Dice of the recommendation (mean of 32 prior samples >= 0.5) against the readers' majority."""
+        """Dice of the recommendation (mean of 32 prior samples >= 0.5) against the readers'
+        majority, on the crops as stored (val_dice, as the harness) and re-cropped around the
+        click (val_dice_click_crop, as the viewer)."""
+        return {"val_dice": self.validation_dice(0.0), "val_dice_click_crop": self.validation_dice(1.0)}
+
+    @torch.no_grad()
+    def validation_dice(self, recentre_prob: float) -> float:
         self.net.eval()
         rng = np.random.default_rng(0)
         n = min(len(self.val), self.args.val_slices)
         idx = np.linspace(0, len(self.val) - 1, n).astype(np.int64)
-        dices, best = [], []
+        dices = []
         gen = torch.Generator().manual_seed(0)
         for start in range(0, n, 32):
-            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0)
+            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob)
             mean_logits, factor, mm, mlv = self.net(image, clicks)
             z, _ = sample_mixture(mm, mlv, 32, gen)
             probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
@@ -189,7 +202,7 @@ class Trainer:
             majority = (soft[:, 0] >= 0.5).float()
             inter = (rec * majority).sum((1, 2))
             dices += ((2 * inter + 1e-6) / (rec.sum((1, 2)) + majority.sum((1, 2)) + 1e-6)).tolist()
-        return {"val_dice": float(np.mean(dices))}
+        return float(np.mean(dices))
 
     def save(self) -> None:
         tmp = os.path.join(self.args.out, "checkpoint.pt.tmp")
@@ -231,6 +244,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--prior-samples", type=int, default=6)
     p.add_argument("--init", help="checkpoint.pt of an earlier run to start from (weights only; fresh optimiser and schedule)")
     p.add_argument("--max-extra-clicks", type=int, default=2)
+    p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--val-fraction", type=float, default=0.15)
     p.add_argument("--split-seed", type=int, default=20241123)
     p.add_argument("--seed", type=int, default=0)
