@@ -44,7 +44,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         marked_ids = np.flatnonzero(raters.reshape(4, -1).any(1))
         target_id = marked_ids[rng.integers(len(marked_ids))]
         pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks)
-        if rng.random() < recentre_prob:
+        if recentre_prob > 0 and rng.random() < recentre_prob:  # no draw at 0: stage 1 batches stay as first trained
             grey, raters, (dr, dc) = recentre(img, raters, pos[0])
             inside = lambda pts: [(r + dr, c + dc) for r, c in pts if 0 <= r + dr < CROP and 0 <= c + dc < CROP]
             pos, neg = inside(pos), inside(neg)

@@ -20,7 +20,12 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function launch(): Promise<BrowserSession> {
+export interface LaunchOptions {
+  /** Chromium switches on top of the defaults (the viewer soak's heap readings need `--js-flags=--expose-gc`). */
+  extraArgs?: string[];
+}
+
+export async function launch({ extraArgs = [] }: LaunchOptions = {}): Promise<BrowserSession> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'spa-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -35,6 +40,7 @@ export async function launch(): Promise<BrowserSession> {
       '--disable-sync',
       '--no-first-run',
       '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startPacs, stopPacs, type PacsState } from '../../scripts/pacs';
 import { startServer, type RunningServer, type ServerOptions } from '../../viewer/server';
+import { launch, type BrowserSession, type LaunchOptions } from './browser';
 
 export const SAMPLE_STUDY_UID = '1.3.6.1.4.1.14519.5.2.1.6279.6001.298806137288633453246975630178';
 export const SAMPLE_SERIES_UID = '1.3.6.1.4.1.14519.5.2.1.6279.6001.179049373636438705059720603192';
@@ -40,6 +41,75 @@ export async function startTestPacs(): Promise<TestPacs> {
       fs.rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ViewerAndBrowserOptions {
+  /** Start a test PACS first and serve it as the viewer's DICOMweb source. */
+  pacs?: boolean;
+  server?: ServerOptions;
+  browser?: LaunchOptions;
+}
+
+export interface ViewerAndBrowser {
+  readonly server: RunningServer;
+  readonly browser: BrowserSession;
+  readonly page: Page;
+  /** Only with `pacs: true`. */
+  readonly pacs: TestPacs;
+}
+
+/**
+ * Registers beforeAll/afterAll that start (and stop) a viewer server and a browser for the
+ * enclosing spec or describe block; read them through the getters, inside hooks and tests.
+ */
+export function viewerAndBrowser(options: ViewerAndBrowserOptions = {}): ViewerAndBrowser {
+  let pacs: TestPacs | undefined;
+  let server: RunningServer;
+  let browser: BrowserSession;
+  beforeAll(async () => {
+    if (options.pacs) pacs = await startTestPacs();
+    server = await startViewer(pacs ? { ...options.server, dicomweb: pacs.dicomwebUrl } : options.server);
+    browser = await launch(options.browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await pacs?.stop();
+  });
+  return {
+    get server() {
+      return server;
+    },
+    get browser() {
+      return browser;
+    },
+    get page() {
+      return browser.page;
+    },
+    get pacs() {
+      if (!pacs) throw new Error('viewerAndBrowser was not asked for a PACS');
+      return pacs;
+    },
+  };
+}
+
+export interface OpenSpaStudyOptions {
+  /** Default: the sample study. */
+  studyUid?: string;
+  /** Appended to the URL's query, e.g. '&spaDebug=1'. */
+  query?: string;
+  waitForImage?: boolean;
+  /** For the panel and the image; default 90 s for the panel, waitForRenderedImage's own for the image. */
+  timeoutMs?: number;
+}
+
+/** Opens a study in the SPA mode and waits for the SPA panel (and the image), then dismisses the banner. */
+export async function openSpaStudy(page: Page, serverUrl: string, options: OpenSpaStudyOptions = {}): Promise<void> {
+  const { studyUid = SAMPLE_STUDY_UID, query = '', waitForImage = false, timeoutMs } = options;
+  await page.goto(`${serverUrl}/spa?StudyInstanceUIDs=${studyUid}${query}`);
+  await page.getByTestId('spa-panel').waitFor({ timeout: timeoutMs ?? 90000 });
+  if (waitForImage) await waitForRenderedImage(page, timeoutMs);
+  await dismissInvestigationalBanner(page);
 }
 
 /** Dismisses OHIF's "investigational use" banner if it shows. */

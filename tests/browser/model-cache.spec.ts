@@ -8,62 +8,43 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Response } from 'playwright-core';
-import type { RunningServer } from '../../viewer/server';
-import { launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer } from './harness';
+import { screenshot } from './browser';
+import { openSpaStudy, viewerAndBrowser } from './harness';
 
 const MODELS = path.resolve(__dirname, '..', '..', 'models');
 const contract = JSON.parse(fs.readFileSync(path.join(MODELS, 'spa-lidc.json'), 'utf8')) as { file: string; bytes: number; sha256: string };
 const MODEL_PATH = `/models/${contract.file}`;
 
-let server: RunningServer;
-let browser: BrowserSession;
+const env = viewerAndBrowser();
 
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openSpa(): Promise<void> {
-  const { page } = browser;
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
-  await dismissInvestigationalBanner(page);
-}
-
-const modelState = () => browser.page.getByTestId('spa-model-status').getAttribute('data-state');
+const modelState = () => env.page.getByTestId('spa-model-status').getAttribute('data-state');
 
 test('the server sends the model with an ETag and revalidation; a matching If-None-Match gets an empty 304', async () => {
   for (const file of [MODEL_PATH, '/models/spa-lidc.json']) {
-    const first = await fetch(`${server.url}${file}`);
+    const first = await fetch(`${env.server.url}${file}`);
     expect(first.status).toBe(200);
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
     expect(first.headers.get('cache-control')).toBe('no-cache');
     await first.arrayBuffer();
-    const again = await fetch(`${server.url}${file}`, { headers: { 'If-None-Match': etag! } });
+    const again = await fetch(`${env.server.url}${file}`, { headers: { 'If-None-Match': etag! } });
     expect(again.status).toBe(304);
     expect((await again.arrayBuffer()).byteLength).toBe(0);
-    const other = await fetch(`${server.url}${file}`, { headers: { 'If-None-Match': '"0-0"' } });
+    const other = await fetch(`${env.server.url}${file}`, { headers: { 'If-None-Match': '"0-0"' } });
     expect(other.status).toBe(200);
     await other.arrayBuffer();
   }
 });
 
 test('the browser downloads the model once and revalidates it on a later visit', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   errors.length = 0;
   const modelResponses: Response[] = [];
   page.on('response', r => {
     if (new URL(r.url()).pathname === MODEL_PATH) modelResponses.push(r);
   });
   const visit = async () => {
-    await openSpa();
+    await openSpaStudy(page, env.server.url);
     await page.getByTestId('spa-model-load').click();
     await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 90000 });
     const response = modelResponses[modelResponses.length - 1];
@@ -90,7 +71,7 @@ test('the browser downloads the model once and revalidates it on a later visit',
 });
 
 test('a truncated model or a wrong checksum is refused with the reason; Retry then loads the real model', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   const real = fs.readFileSync(path.join(MODELS, contract.file));
   const cases = [
     { name: 'truncated', body: real.subarray(0, Math.floor(real.length / 2)), expect: new RegExp(`expected ${contract.bytes} bytes, got ${Math.floor(real.length / 2)} \\(truncated`) },
@@ -107,7 +88,7 @@ test('a truncated model or a wrong checksum is refused with the reason; Retry th
   for (const c of cases) {
     await page.route(`**${MODEL_PATH}`, route => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: c.body }));
     try {
-      await openSpa();
+      await openSpaStudy(page, env.server.url);
       errors.length = 0;
       await page.getByTestId('spa-model-load').click();
       await page.waitForSelector('[data-testid="spa-model-status"][data-state="error"]', { timeout: 60000 });

@@ -3,27 +3,14 @@
  * /onnxruntime-web/, in a cross-origin-isolated page (so 2 threads are real), running the
  * shipped model from /models/ with the shapes its contract states.
  */
-import type { RunningServer } from '../../viewer/server';
-import { launch, type BrowserSession } from './browser';
-import { startViewer } from './harness';
+import { viewerAndBrowser } from './harness';
 
-let server: RunningServer;
-let browser: BrowserSession;
-
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = viewerAndBrowser();
 
 test('onnxruntime-web runs the shipped model with 2 threads in the served page', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   errors.length = 0;
-  await page.goto(`${server.url}/models/spa-lidc.json`);
+  await page.goto(`${env.server.url}/models/spa-lidc.json`);
   // Plain JavaScript evaluated in the page (kept out of Babel, which would rewrite import()).
   const result = (await page.evaluate(`(async () => {
     const ort = await import('/onnxruntime-web/ort.wasm.min.mjs');

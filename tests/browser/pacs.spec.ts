@@ -6,17 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StartupError, type RunningServer } from '../../viewer/server';
-import { launch, screenshot, type BrowserSession } from './browser';
-import {
-  SAMPLE_STUDY_UID,
-  dismissInvestigationalBanner,
-  freePort,
-  startTestPacs,
-  startViewer,
-  waitForRenderedImage,
-  type TestPacs,
-} from './harness';
+import { StartupError } from '../../viewer/server';
+import { screenshot } from './browser';
+import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, freePort, startViewer, viewerAndBrowser, waitForRenderedImage } from './harness';
 
 const REPO = path.resolve(__dirname, '..', '..');
 /** A real DX radiograph (highdicom's test data): an image study SPA must refuse. */
@@ -24,41 +16,27 @@ const DX_FILE = path.join(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'hi
 const DX_STUDY_UID = '1.2.826.0.1.3680043.8.498.54401662452014863547255413372440461885';
 
 describe('with Orthanc behind the proxy', () => {
-  let pacs: TestPacs;
-  let server: RunningServer;
-  let browser: BrowserSession;
-
-  beforeAll(async () => {
-    pacs = await startTestPacs();
-    server = await startViewer({ dicomweb: pacs.dicomwebUrl });
-    browser = await launch();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await pacs?.stop();
-  });
+  const env = viewerAndBrowser({ pacs: true });
 
   test('proxied QIDO answers with the study and same-origin bulk data URIs', async () => {
-    const studies = await (await fetch(`${server.url}/dicomweb/studies`)).json();
+    const studies = await (await fetch(`${env.server.url}/dicomweb/studies`)).json();
     expect(studies.map((s: Record<string, { Value: string[] }>) => s['0020000D'].Value[0])).toContain(SAMPLE_STUDY_UID);
-    const series = await (await fetch(`${server.url}/dicomweb/studies/${SAMPLE_STUDY_UID}/series`)).json();
+    const series = await (await fetch(`${env.server.url}/dicomweb/studies/${SAMPLE_STUDY_UID}/series`)).json();
     const seriesUid = series[0]['0020000E'].Value[0];
-    const metadata = await (await fetch(`${server.url}/dicomweb/studies/${SAMPLE_STUDY_UID}/series/${seriesUid}/metadata`)).text();
-    expect(metadata).not.toContain(pacs.url);
-    expect(metadata).toContain(`${server.url}/dicomweb/studies/`);
+    const metadata = await (await fetch(`${env.server.url}/dicomweb/studies/${SAMPLE_STUDY_UID}/series/${seriesUid}/metadata`)).text();
+    expect(metadata).not.toContain(env.pacs.url);
+    expect(metadata).toContain(`${env.server.url}/dicomweb/studies/`);
   });
 
   test('the worklist comes from Orthanc and the SPA mode opens the study through the proxy', async () => {
-    const { page, errors, failedRequests } = browser;
+    const { page, errors, failedRequests } = env.browser;
     errors.length = 0;
     failedRequests.length = 0;
     const proxied: string[] = [];
     page.on('response', r => {
       if (new URL(r.url()).pathname.startsWith('/dicomweb/')) proxied.push(`${r.status()} ${r.url()}`);
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${env.server.url}/`);
     const row = page.getByRole('row').filter({ hasText: '01-Jan-2000' }).filter({ hasText: 'CT' });
     await row.first().waitFor({ timeout: 60000 });
     await dismissInvestigationalBanner(page);
@@ -78,7 +56,7 @@ describe('with Orthanc behind the proxy', () => {
   });
 
   test('the embedded sample stays available as the data source "sample"', async () => {
-    const { page, errors, failedRequests } = browser;
+    const { page, errors, failedRequests } = env.browser;
     errors.length = 0;
     failedRequests.length = 0;
     const fromSample: string[] = [];
@@ -87,7 +65,7 @@ describe('with Orthanc behind the proxy', () => {
     };
     page.on('response', onResponse);
     try {
-      await page.goto(`${server.url}/spa/sample?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
+      await page.goto(`${env.server.url}/spa/sample?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
       await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
       await waitForRenderedImage(page);
       expect(fromSample.some(r => r.startsWith('200') && r.includes('/frames/'))).toBe(true);
@@ -99,10 +77,10 @@ describe('with Orthanc behind the proxy', () => {
   });
 
   test('the SPA mode opened on a study without CT or MR says why', async () => {
-    const stored = await fetch(`${pacs.url}/instances`, { method: 'POST', body: fs.readFileSync(DX_FILE) });
+    const stored = await fetch(`${env.pacs.url}/instances`, { method: 'POST', body: fs.readFileSync(DX_FILE) });
     expect(stored.status).toBe(200);
-    const { page } = browser;
-    await page.goto(`${server.url}/spa?StudyInstanceUIDs=${DX_STUDY_UID}`);
+    const { page } = env.browser;
+    await page.goto(`${env.server.url}/spa?StudyInstanceUIDs=${DX_STUDY_UID}`);
     const warning = page.getByTestId('spa-study-warning');
     await warning.waitFor({ timeout: 60000 });
     await expect(warning.textContent()).resolves.toBe('SPA segments CT or MR images; this study has only DX');

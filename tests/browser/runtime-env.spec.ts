@@ -3,35 +3,21 @@
  * cross-origin isolation (a host that does not send COOP/COEP) it runs on one thread and
  * the panel says why.
  */
-import type { RunningServer } from '../../viewer/server';
-import { launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer } from './harness';
+import { screenshot } from './browser';
+import { openSpaStudy, viewerAndBrowser } from './harness';
 
-let server: RunningServer;
-let browser: BrowserSession;
-
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = viewerAndBrowser();
 
 async function loadModel(): Promise<string> {
-  const { page } = browser;
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
-  await dismissInvestigationalBanner(page);
+  const { page } = env;
+  await openSpaStudy(page, env.server.url);
   await page.getByTestId('spa-model-load').click();
   await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 90000 });
   return (await page.getByTestId('spa-model-runtime').textContent()) ?? '';
 }
 
 test('no WebGPU adapter: the model runs on wasm', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   errors.length = 0;
   const runtime = await loadModel();
   // This Chromium (--disable-gpu) offers no WebGPU adapter.
@@ -41,7 +27,7 @@ test('no WebGPU adapter: the model runs on wasm', async () => {
 });
 
 test('no cross-origin isolation: one thread, with a notice in the panel', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   errors.length = 0;
   // The viewer's document without COOP/COEP, as a host that does not send them would serve it.
   const viewerDocument = (url: URL) => url.pathname === '/spa';

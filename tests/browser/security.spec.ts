@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Request } from 'playwright-core';
-import type { RunningServer } from '../../viewer/server';
 import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startTestPacs, startViewer, waitForRenderedImage } from './harness';
+import { openSpaStudy, startTestPacs, startViewer, viewerAndBrowser } from './harness';
 import { waitForSaveResult } from './seg/segTestUtils';
 import { pagePointOfPixel, showImage } from './spaPage';
 
@@ -51,18 +50,7 @@ function dynamicCodeSites(text: string): Array<{ line: number; code: string }> {
   return sites;
 }
 
-let server: RunningServer;
-let browser: BrowserSession;
-
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = viewerAndBrowser();
 
 interface RecordedRequest {
   method: string;
@@ -81,10 +69,7 @@ function recordRequests(context: BrowserContext): RecordedRequest[] {
 /** Opens the sample study in the SPA mode, clicks the nodule, chooses, approves. */
 async function spaRound(session: BrowserSession, base: string): Promise<void> {
   const { page } = session;
-  await page.goto(`${base}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
-  await waitForRenderedImage(page);
-  await dismissInvestigationalBanner(page);
+  await openSpaStudy(page, base, { waitForImage: true });
   await showImage(page, LARGEST.SOPInstanceUID);
   const { x, y } = await pagePointOfPixel(page, CENTRE.row, CENTRE.col);
   await page.mouse.click(x, y);
@@ -96,13 +81,13 @@ async function spaRound(session: BrowserSession, base: string): Promise<void> {
 }
 
 test('the SPA mode requests nothing outside its own origin and sends nothing', async () => {
-  const { context, errors } = browser;
+  const { context, errors } = env.browser;
   errors.length = 0;
   const requests = recordRequests(context);
-  await spaRound(browser, server.url);
-  await screenshot(browser.page, 'security-own-origin');
+  await spaRound(env.browser, env.server.url);
+  await screenshot(env.page, 'security-own-origin');
 
-  const own = new URL(server.url).origin;
+  const own = new URL(env.server.url).origin;
   const foreign = requests.filter(r => !/^(data|blob):/.test(r.url) && new URL(r.url).origin !== own);
   const sending = requests.filter(r => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) || r.postDataBytes > 0);
   fs.mkdirSync(ARTIFACTS, { recursive: true });

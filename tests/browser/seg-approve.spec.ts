@@ -5,9 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunningServer } from '../../viewer/server';
-import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
+import { ARTIFACTS, screenshot } from './browser';
+import { openSpaStudy, viewerAndBrowser } from './harness';
 import { dciodvfy, framesByKey, readLabelmap, readWithPydicom } from './seg/segTestUtils';
 import { pagePointOfPixel, showImage } from './spaPage';
 
@@ -19,25 +18,11 @@ const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'l
 const LARGEST = crops.slices.find(s => s.z === -115)!;
 const CENTRE = { row: 366, col: 316 };
 
-let server: RunningServer;
-let browser: BrowserSession;
-
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = viewerAndBrowser();
 
 test('an approved SPA structure downloads as a valid SEG with the approved pixels', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
-  await waitForRenderedImage(page);
-  await dismissInvestigationalBanner(page);
+  const { page, errors } = env.browser;
+  await openSpaStudy(page, env.server.url, { waitForImage: true });
   await expect(page.getByTestId('spa-download-seg').isDisabled()).resolves.toBe(true);
 
   await showImage(page, LARGEST.SOPInstanceUID);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startPacs, stopPacs, type PacsState } from '../../scripts/pacs';
 import type { RunningServer } from '../../viewer/server';
 import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, freePort, startViewer, waitForRenderedImage } from './harness';
+import { SAMPLE_STUDY_UID, freePort, openSpaStudy, startViewer } from './harness';
 import {
   createTestSegmentation,
   expectedFrames,
@@ -41,13 +41,7 @@ async function qidoSegSeries(): Promise<Array<{ uid: string; description: string
   return series.map(s => ({ uid: s['0020000E'].Value![0], description: s['0008103E']?.Value?.[0] ?? '' }));
 }
 
-async function openSampleStudy(): Promise<void> {
-  const { page } = browser;
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
-  await waitForRenderedImage(page);
-  await dismissInvestigationalBanner(page);
-}
+const openSampleStudy = () => openSpaStudy(browser.page, server.url, { waitForImage: true, timeoutMs: 60000 });
 
 beforeAll(async () => {
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spa-seg-pacs-'));

@@ -6,9 +6,8 @@
 import dcmjs from 'dcmjs';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunningServer } from '../../viewer/server';
-import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_SERIES_UID, SAMPLE_STUDY_UID, startViewer, waitForRenderedImage } from './harness';
+import { ARTIFACTS, screenshot } from './browser';
+import { SAMPLE_SERIES_UID, SAMPLE_STUDY_UID, viewerAndBrowser, waitForRenderedImage } from './harness';
 import {
   createTestSegmentation,
   dciodvfy,
@@ -46,24 +45,13 @@ function sampleSourceFile(): string {
   return files.sort()[0];
 }
 
-let server: RunningServer;
-let browser: BrowserSession;
+const env = viewerAndBrowser();
 let created: CreatedSegmentation;
 let segFile: string;
 
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 test('on the static sample, Save to PACS is off with a note and Download SEG saves a .dcm', async () => {
-  const { page, errors } = browser;
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
+  const { page, errors } = env.browser;
+  await page.goto(`${env.server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
   await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
   await waitForRenderedImage(page);
   await expect(page.getByTestId('spa-save-pacs').isDisabled()).resolves.toBe(true);

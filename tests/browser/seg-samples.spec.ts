@@ -8,9 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunningServer } from '../../viewer/server';
-import { launch, screenshot, type BrowserSession } from './browser';
-import { dismissInvestigationalBanner, startTestPacs, startViewer, waitForRenderedImage, type TestPacs } from './harness';
+import { screenshot } from './browser';
+import { openSpaStudy, viewerAndBrowser, waitForRenderedImage } from './harness';
 import { framesByKey, readLabelmap, readWithPydicom } from './seg/segTestUtils';
 
 const SAMPLES = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'dicom-seg-samples');
@@ -47,36 +46,23 @@ function filesOf(p: string): string[] {
   return fs.statSync(full).isDirectory() ? fs.readdirSync(full).sort().map(f => path.join(full, f)) : [full];
 }
 
-let pacs: TestPacs;
-let server: RunningServer;
-let browser: BrowserSession;
+const env = viewerAndBrowser({ pacs: true });
 
+// After the PACS, server and browser have started (hooks run in the order registered).
 beforeAll(async () => {
-  pacs = await startTestPacs();
   for (const file of new Set(SEGS.flatMap(s => [...s.sources.flatMap(filesOf), path.join(SAMPLES, s.file)]))) {
-    const r = await fetch(`${pacs.url}/instances`, { method: 'POST', body: fs.readFileSync(file) });
+    const r = await fetch(`${env.pacs.url}/instances`, { method: 'POST', body: fs.readFileSync(file) });
     if (r.status !== 200) throw new Error(`Orthanc refused ${file}: HTTP ${r.status} ${await r.text()}`);
   }
-  server = await startViewer({ dicomweb: pacs.dicomwebUrl });
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await pacs?.stop();
 });
 
 test.each(SEGS.map(s => [s.file, s.ohifRefuses ? `is refused by OHIF 3.13.2 ("${s.ohifRefuses}") and nothing else breaks` : 'opens in the viewer without errors and with its pixels', s] as const))('%s %s', async (_name, _what, sample) => {
-  const { page, errors, failedRequests } = browser;
+  const { page, errors, failedRequests } = env.browser;
   errors.length = 0;
   failedRequests.length = 0;
   const file = path.join(SAMPLES, sample.file);
   const reading = readWithPydicom(file);
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${reading.studyInstanceUID}`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
-  await waitForRenderedImage(page);
-  await dismissInvestigationalBanner(page);
+  await openSpaStudy(page, env.server.url, { studyUid: reading.studyInstanceUID, waitForImage: true, timeoutMs: 60000 });
 
   // The SEG into the active viewport, as a double-click on its thumbnail does.
   const segDisplaySetUID = await page.waitForFunction(

@@ -12,12 +12,9 @@
  * 300 rounds with approvals and the wasm memory: soak.spec.ts.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { RunningServer } from '../../viewer/server';
-import { ARTIFACTS, CHROMIUM, screenshot } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
+import { ARTIFACTS, screenshot } from './browser';
+import { openSpaStudy, viewerAndBrowser } from './harness';
 import { pagePointOfPixel, showImage } from './spaPage';
 
 const ROUNDS = Number(process.env.SPA_VIEWER_SOAK_ROUNDS || 40);
@@ -31,61 +28,25 @@ const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'l
 const SLICES = [...crops.slices].sort((a, b) => a.z - b.z).map(s => s.SOPInstanceUID);
 const CENTRE = { row: 366, col: 316 };
 
-let server: RunningServer;
-let context: BrowserContext;
-let page: Page;
-let profile: string;
-const errors: string[] = [];
-
-beforeAll(async () => {
-  server = await startViewer();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'spa-soak-viewer-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--enable-unsafe-swiftshader',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-      '--enable-precise-memory-info',
-      '--js-flags=--expose-gc',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', err => errors.push(`pageerror: ${err.message}`));
-  page.on('console', msg => msg.type() === 'error' && errors.push(`console.error: ${msg.text()}`));
-});
-
-afterAll(async () => {
-  await context?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
-  await server?.close();
-});
+// window.gc() and unquantised performance.memory for the heap readings.
+const env = viewerAndBrowser({ browser: { extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] } });
 
 const heapAfterGc = () =>
-  page.evaluate(`(async () => {
+  env.page.evaluate(`(async () => {
     for (let i = 0; i < 2; i++) { await new Promise(r => setTimeout(r, 50)); window.gc(); }
     return performance.memory.usedJSHeapSize;
   })()`) as Promise<number>;
 
 const roundIs = (n: number) =>
-  page.waitForFunction(
+  env.page.waitForFunction(
     (want: string) => document.querySelector('[data-testid="spa-round"]')?.textContent === want && !document.querySelector('[data-testid="spa-busy"]'),
     String(n),
     { timeout: 60000 }
   );
 
 test(`${ROUNDS} SPA rounds in the viewer (click, choose, ${APPROVE ? 'approve' : 'reset'}, next slice): heap flat, no drift`, async () => {
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}&spaDebug=1`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
-  await waitForRenderedImage(page);
-  await dismissInvestigationalBanner(page);
+  const { page, errors } = env.browser;
+  await openSpaStudy(page, env.server.url, { query: '&spaDebug=1', waitForImage: true });
   const memory: Array<{ round: number; usedJSHeapSize: number }> = [];
   const roundMs: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {

@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunningServer } from '../../viewer/server';
 import { dice3d, noduleMasks, parseLidcXml, readerNodulesOn } from '../lidc/lidcReaders';
-import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
-import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, waitForRenderedImage } from './harness';
+import { ARTIFACTS, screenshot } from './browser';
+import { openSpaStudy, viewerAndBrowser } from './harness';
 import { currentImageIndex, pagePointOfPixel, readRound, readSpaLabelmap, showImage, twoViewports, zoomAndPan, type LabelmapReadout, type RoundReadout } from './spaPage';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -48,40 +47,23 @@ function closestToReaders(round: RoundReadout, readers: Uint8Array[]): { pick: n
   return { pick: best - 1, dice: scores[best] };
 }
 
-let server: RunningServer;
-let browser: BrowserSession;
+const env = viewerAndBrowser();
 let readout: LabelmapReadout | null = null;
 
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openStudy(query = ''): Promise<void> {
-  const { page } = browser;
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}${query}`);
-  await page.getByTestId('spa-panel').waitFor({ timeout: 90000 });
-  await waitForRenderedImage(page);
-  await dismissInvestigationalBanner(page);
-}
+const openStudy = (query: string) => openSpaStudy(env.page, env.server.url, { query, waitForImage: true });
 
 async function clickPixel(row: number, col: number, modifiers: Array<'Shift'> = []): Promise<void> {
-  const { x, y } = await pagePointOfPixel(browser.page, row, col);
-  for (const m of modifiers) await browser.page.keyboard.down(m);
-  await browser.page.mouse.click(x, y);
-  for (const m of modifiers) await browser.page.keyboard.up(m);
+  const { x, y } = await pagePointOfPixel(env.page, row, col);
+  for (const m of modifiers) await env.page.keyboard.down(m);
+  await env.page.mouse.click(x, y);
+  for (const m of modifiers) await env.page.keyboard.up(m);
 }
 
-const round = () => browser.page.getByTestId('spa-round').textContent();
+const round = () => env.page.getByTestId('spa-round').textContent();
 
 /** Opaque pixels on SPA's overlay canvas (0 when there is none). */
 const overlayPixels = () =>
-  browser.page.evaluate(() => {
+  env.page.evaluate(() => {
     const canvas = document.querySelector('canvas[data-spa-overlay]') as HTMLCanvasElement | null;
     if (!canvas) return 0;
     const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
@@ -91,7 +73,7 @@ const overlayPixels = () =>
   });
 
 test('the whole path: click, candidates, choose, round 2, approve into OHIF segmentation, propagate', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   errors.length = 0;
   await openStudy('&spaDebug=1');
 
@@ -192,7 +174,7 @@ test('the propagated 3D nodule agrees with at least one LIDC reader (Dice >= 0.7
 });
 
 test('keys act in the panel; bad input is explained and changes nothing; approved work survives a reset', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   errors.length = 0;
   // Round 2 from the first test is still open on the largest slice.
   await expect(round()).resolves.toBe('2');
@@ -283,7 +265,7 @@ test('keys act in the panel; bad input is explained and changes nothing; approve
 });
 
 test('a model that fails to load shows why and a Retry; the debug hook times click -> candidates', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await page.route('**/models/spa-lidc.onnx', route => route.fulfill({ status: 404, body: 'not here' }));
   const saveTimings = (timings: Array<{ clickToDrawnMs: number }>) =>
     fs.writeFileSync(path.join(ARTIFACTS, 'spa-click-timings.json'), JSON.stringify(timings, null, 2));
@@ -332,7 +314,7 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
 });
 
 test('two viewports keep their own sessions; the panel follows the active one', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   await openStudy('&spaDebug=1');
   errors.length = 0;
   // The model can also be loaded before the first click.

@@ -2,30 +2,13 @@
  * The viewer as a new user meets it with `npm start`: the embedded sample study in the
  * worklist, opened in the SPA mode with the SPA panel on the right.
  */
-import type { RunningServer } from '../../viewer/server';
-import { launch, screenshot, type BrowserSession } from './browser';
-import {
-  SAMPLE_STUDY_UID,
-  dismissInvestigationalBanner,
-  startViewer,
-  waitForRenderedImage,
-} from './harness';
+import { screenshot } from './browser';
+import { SAMPLE_STUDY_UID, dismissInvestigationalBanner, startViewer, viewerAndBrowser, waitForRenderedImage } from './harness';
 
-let server: RunningServer;
-let browser: BrowserSession;
-
-beforeAll(async () => {
-  server = await startViewer();
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = viewerAndBrowser();
 
 test('serves the viewer with cross-origin isolation and the wasm runtime with its MIME types', async () => {
-  const index = await fetch(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
+  const index = await fetch(`${env.server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
   expect(index.status).toBe(200);
   expect(index.headers.get('cross-origin-opener-policy')).toBe('same-origin');
   expect(index.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
@@ -33,30 +16,30 @@ test('serves the viewer with cross-origin isolation and the wasm runtime with it
   expect(html).toContain('<script type="importmap">');
   expect(html.indexOf('/spa-plugin/bootstrap.js')).toBeLessThan(html.indexOf('app.bundle.'));
 
-  const wasm = await fetch(`${server.url}/onnxruntime-web/ort-wasm-simd-threaded.wasm`, { method: 'HEAD' });
+  const wasm = await fetch(`${env.server.url}/onnxruntime-web/ort-wasm-simd-threaded.wasm`, { method: 'HEAD' });
   expect(wasm.headers.get('content-type')).toBe('application/wasm');
-  const mjs = await fetch(`${server.url}/onnxruntime-web/ort-wasm-simd-threaded.mjs`, { method: 'HEAD' });
+  const mjs = await fetch(`${env.server.url}/onnxruntime-web/ort-wasm-simd-threaded.mjs`, { method: 'HEAD' });
   expect(mjs.headers.get('content-type')).toMatch(/^text\/javascript/);
-  const studies = await fetch(`${server.url}/sample-dicomweb/studies?limit=101&offset=0`);
+  const studies = await fetch(`${env.server.url}/sample-dicomweb/studies?limit=101&offset=0`);
   expect(studies.headers.get('content-type')).toBe('application/dicom+json');
   expect((await studies.json())[0]['0020000D'].Value[0]).toBe(SAMPLE_STUDY_UID);
 });
 
 test('the plugin reads React from the host instead of bundling it', async () => {
-  const extension = await (await fetch(`${server.url}/spa-plugin/extension.js`)).text();
+  const extension = await (await fetch(`${env.server.url}/spa-plugin/extension.js`)).text();
   expect(extension).toContain('window["react"]');
   expect(extension).not.toMatch(/__SECRET_INTERNALS|ReactCurrentOwner|react\.production/);
 });
 
 test('a second server on a port in use says so', async () => {
-  await expect(startViewer({ port: server.port })).rejects.toThrow(`port ${server.port} on 127.0.0.1 is already in use`);
+  await expect(startViewer({ port: env.server.port })).rejects.toThrow(`port ${env.server.port} on 127.0.0.1 is already in use`);
 });
 
 test('the worklist lists the sample study without any filter and opens it in the SPA mode', async () => {
-  const { page, errors, failedRequests } = browser;
+  const { page, errors, failedRequests } = env.browser;
   errors.length = 0;
   failedRequests.length = 0;
-  await page.goto(`${server.url}/`);
+  await page.goto(`${env.server.url}/`);
   const row = page.getByRole('row').filter({ hasText: '01-Jan-2000' }).filter({ hasText: 'CT' });
   await row.first().waitFor({ timeout: 60000 });
   expect(await row.count()).toBe(1);
@@ -91,10 +74,10 @@ test('the worklist lists the sample study without any filter and opens it in the
 });
 
 test('the SPA toolbar button reopens the SPA panel', async () => {
-  const { page, errors, failedRequests } = browser;
+  const { page, errors, failedRequests } = env.browser;
   errors.length = 0;
   failedRequests.length = 0;
-  await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
+  await page.goto(`${env.server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}`);
   await page.getByTestId('spa-panel').waitFor({ timeout: 60000 });
   await waitForRenderedImage(page);
   // Close the right panel, then open it again from our toolbar button.
@@ -107,7 +90,7 @@ test('the SPA toolbar button reopens the SPA panel', async () => {
 });
 
 test('a host whose React does not match shows a clear message in the page', async () => {
-  const { page, errors } = browser;
+  const { page, errors } = env.browser;
   // Simulate a different host by changing the React version the bootstrap expects.
   await page.route('**/spa-plugin/bootstrap.js', async route => {
     const response = await route.fetch();
@@ -116,7 +99,7 @@ test('a host whose React does not match shows a clear message in the page', asyn
   });
   try {
     errors.length = 0;
-    await page.goto(`${server.url}/`);
+    await page.goto(`${env.server.url}/`);
     const alert = page.getByTestId('spa-host-error');
     await alert.waitFor({ timeout: 60000 });
     const text = await alert.textContent();

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { launch } from '../../tests/browser/browser';
-import { dismissInvestigationalBanner, SAMPLE_STUDY_UID, waitForRenderedImage } from '../../tests/browser/harness';
+import { openSpaStudy } from '../../tests/browser/harness';
 import { pagePointOfPixel, showImage } from '../../tests/browser/spaPage';
 import { startServer } from '../../viewer/server';
 
@@ -51,10 +51,7 @@ export async function runViewerBench(clicks: number, warmupClicks: number): Prom
   const browser = await launch();
   try {
     const { page, errors } = browser;
-    await page.goto(`${server.url}/spa?StudyInstanceUIDs=${SAMPLE_STUDY_UID}&spaDebug=1`);
-    await page.getByTestId('spa-panel').waitFor({ timeout: 120000 });
-    await waitForRenderedImage(page, 120000);
-    await dismissInvestigationalBanner(page);
+    await openSpaStudy(page, server.url, { query: '&spaDebug=1', waitForImage: true, timeoutMs: 120000 });
     await page.getByTestId('spa-model-load').click();
     await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 120000 });
     await showImage(page, largest.SOPInstanceUID);
