@@ -24,6 +24,8 @@ import {
   type CreatedSegmentation,
 } from './seg/segTestUtils';
 
+const MODEL = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'models', 'spa-lidc.json'), 'utf8')) as { name: string; version: string };
+
 let stateDir: string;
 let pacs: PacsState;
 let server: RunningServer;
@@ -76,7 +78,7 @@ test('Save to PACS stores the SEG by STOW-RS through the proxy, and QIDO-RS find
   expect(result.text).toContain(savedSeriesUID);
 
   const series = await qidoSegSeries();
-  expect(series).toEqual([{ uid: savedSeriesUID, description: 'SPA segmentation (spa-lidc 0.1.0)' }]);
+  expect(series).toEqual([{ uid: savedSeriesUID, description: `SPA segmentation (${MODEL.name} ${MODEL.version})` }]);
 
   // What the PACS holds is the SEG with the pixels that were written.
   const file = path.join(ARTIFACTS, 'spa-pacs-seg.dcm');
