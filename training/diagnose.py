@@ -1,0 +1,80 @@
+"""Diagnostics of a trained SPA network on the validation patients (PyTorch, no ONNX).
+
+Usage:
+    /usr/bin/python3 training/diagnose.py --checkpoint training/runs/spa-lidc-2/model.pt \
+        --data ../shared/data/lidc-crops [--slices 400]
+
+Prints, on evenly spaced validation slices (first click only, as round 1):
+- the recommendation's Dice against the readers' majority, on the crops as stored and on
+  crops centred on the click (what the viewer gives the model);
+- the same with all samples drawn from one mixture component at a time: when the components
+  give the same Dice, the preference mixture has collapsed and adapting pi can change little.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import load_slices, split_patients  # noqa: E402
+from model import SpaNet  # noqa: E402
+from train import make_batch  # noqa: E402
+
+SAMPLES = 32
+
+
+def dice_per_item(rec: torch.Tensor, target: torch.Tensor) -> list:
+    inter = (rec * target).sum((1, 2))
+    return ((2 * inter + 1e-6) / (rec.sum((1, 2)) + target.sum((1, 2)) + 1e-6)).tolist()
+
+
+@torch.no_grad()
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", required=True, help="model.pt written by train.py")
+    p.add_argument("--data", required=True)
+    p.add_argument("--slices", type=int, default=400)
+    p.add_argument("--split-seed", type=int, default=20241123)
+    p.add_argument("--val-fraction", type=float, default=0.15)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    state = torch.load(a.checkpoint)
+    cfg = state["config"]
+    net = SpaNet(cfg["base"], cfg["rank"], cfg["components"])
+    net.load_state_dict(state["net"])
+    net.eval()
+    cache = os.path.join(os.path.dirname(a.checkpoint), "slices-cache.npz")  # train.py's, when beside the checkpoint
+    data = load_slices(a.data, cache if os.path.exists(cache) else None)
+    _, val_patients = split_patients(data.patients_S, a.val_fraction, a.split_seed)
+    held_out = set(val_patients)
+    val = data.subset([i for i, pt in enumerate(data.patients_S) if pt in held_out])
+    idx = np.linspace(0, len(val) - 1, min(a.slices, len(val))).astype(np.int64)
+    m_count = cfg["components"]
+
+    for label, recentre_prob in (("crops as stored", 0.0), ("crops centred on the click", 1.0)):
+        rng = np.random.default_rng(0)
+        gen = torch.Generator().manual_seed(0)
+        mixture, per_component = [], [[] for _ in range(m_count)]
+        for start in range(0, len(idx), 50):
+            image, clicks, _, soft, _ = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
+            mean_logits, factor, mix_means, mix_logvars = net(image, clicks)
+            majority = (soft[:, 0] >= 0.5).float()
+            probs_by_component = []
+            for m in range(m_count):
+                eps = torch.randn(image.shape[0], SAMPLES, cfg["rank"], generator=gen)
+                z = mix_means[:, m:m + 1] + (0.5 * mix_logvars[:, m:m + 1]).exp() * eps
+                probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
+                probs_by_component.append(probs[:, : SAMPLES // m_count])
+                per_component[m] += dice_per_item((probs.mean(1) >= 0.5).float(), majority)
+            uniform = torch.cat(probs_by_component, 1)
+            mixture += dice_per_item((uniform.mean(1) >= 0.5).float(), majority)
+        parts = " ".join(f"{np.mean(d):.4f}" for d in per_component)
+        print(f"{label}: {len(idx)} slices, recommendation Dice vs majority {np.mean(mixture):.4f} (uniform pi); one component at a time: {parts}")
+
+
+if __name__ == "__main__":
+    main()
