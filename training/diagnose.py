@@ -8,7 +8,8 @@ Prints, on evenly spaced validation slices (first click only, as round 1):
 - the recommendation's Dice against the readers' majority, on the crops as stored and on
   crops centred on the click (what the viewer gives the model);
 - the same with all samples drawn from one mixture component at a time: when the components
-  give the same Dice, the preference mixture has collapsed and adapting pi can change little.
+  give the same Dice, the preference mixture has collapsed and adapting pi can change little;
+- on the stored crops, precision and recall of the recommendation by the majority's area.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from model import SpaNet  # noqa: E402
 from train import make_batch  # noqa: E402
 
 SAMPLES = 32
+AREA_BINS_PX = ((0, 30), (30, 300), (300, 128 * 128 + 1))
 
 
 def dice_per_item(rec: torch.Tensor, target: torch.Tensor) -> list:
@@ -59,6 +61,7 @@ def main() -> None:
         rng = np.random.default_rng(0)
         gen = torch.Generator().manual_seed(0)
         mixture, per_component = [], [[] for _ in range(m_count)]
+        precision, recall, area = [], [], []
         for start in range(0, len(idx), 50):
             image, clicks, _, soft, _ = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
             mean_logits, factor, mix_means, mix_logvars = net(image, clicks)
@@ -71,9 +74,20 @@ def main() -> None:
                 probs_by_component.append(probs[:, : SAMPLES // m_count])
                 per_component[m] += dice_per_item((probs.mean(1) >= 0.5).float(), majority)
             uniform = torch.cat(probs_by_component, 1)
-            mixture += dice_per_item((uniform.mean(1) >= 0.5).float(), majority)
+            rec = (uniform.mean(1) >= 0.5).float()
+            mixture += dice_per_item(rec, majority)
+            inter = (rec * majority).sum((1, 2))
+            precision += (inter / rec.sum((1, 2)).clamp(min=1)).tolist()
+            recall += (inter / majority.sum((1, 2)).clamp(min=1)).tolist()
+            area += majority.sum((1, 2)).tolist()
         parts = " ".join(f"{np.mean(d):.4f}" for d in per_component)
         print(f"{label}: {len(idx)} slices, recommendation Dice vs majority {np.mean(mixture):.4f} (uniform pi); one component at a time: {parts}")
+        if recentre_prob == 0.0:
+            area_np, p_np, r_np = np.array(area), np.array(precision), np.array(recall)
+            for lo, hi in AREA_BINS_PX:
+                sel = (area_np >= lo) & (area_np < hi)
+                if sel.any():
+                    print(f"  majority area {lo}-{hi - 1} px: {sel.sum()} slices, precision {p_np[sel].mean():.3f}, recall {r_np[sel].mean():.3f}")
 
 
 if __name__ == "__main__":
