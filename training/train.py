@@ -62,9 +62,10 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
     return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers)
 
 
-def prior_sample_loss(logits_BSHW: torch.Tensor, readers_BRHW: torch.Tensor) -> torch.Tensor:
+def prior_sample_loss(logits_BSHW: torch.Tensor, readers_BRHW: torch.Tensor, per: str = "sample") -> torch.Tensor:
     """Each prior sample must match some reader who marked the slice: mean over samples of the
-    smallest (per-pixel BCE + soft Dice) against those readers (a min-of-readers loss)."""
+    smallest (per-pixel BCE + soft Dice) against those readers (a min-of-readers loss).
+    With per="reader": mean over marking readers of the smallest loss over samples."""
     b, s, h, w = logits_BSHW.shape
     r = readers_BRHW.shape[1]
     lg = logits_BSHW.unsqueeze(2).expand(b, s, r, h, w)
@@ -74,8 +75,19 @@ def prior_sample_loss(logits_BSHW: torch.Tensor, readers_BRHW: torch.Tensor) -> 
     dice = 1 - (2 * (p * tg).sum(dim=(3, 4)) + 1) / (p.sum(dim=(3, 4)) + tg.sum(dim=(3, 4)) + 1)
     loss = bce + dice
     marked = readers_BRHW.flatten(2).amax(2) > 0
+    if per == "reader":
+        best = loss.min(dim=1).values  # [B, R]
+        return (best * marked).sum() / marked.sum().clamp(min=1)
     loss = loss.masked_fill(~marked.unsqueeze(1), float("inf"))
     return loss.min(dim=2).values.mean()
+
+
+def coverage_loss(mean_logits: torch.Tensor, factor: torch.Tensor, mix_means: torch.Tensor, readers_BRHW: torch.Tensor) -> torch.Tensor:
+    """Every marking reader must be matched by some component's mean decode: mean over readers
+    of the smallest (BCE + soft Dice) over components. Pushes the components apart towards
+    different readers' styles, so that reweighting them (the SPA update) moves the result."""
+    logits_BMHW = mean_logits + torch.einsum("brhw,bmr->bmhw", factor, mix_means)
+    return prior_sample_loss(logits_BMHW, readers_BRHW, per="reader")
 
 
 def consensus_loss(logits_BSHW: torch.Tensor, soft_B1HW: torch.Tensor) -> torch.Tensor:
@@ -168,7 +180,8 @@ class Trainer:
         prior_logits = mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z_prior)
         prior_fit = prior_sample_loss(prior_logits, readers)
         consensus = consensus_loss(prior_logits, soft)
-        loss = recon + a.mean_weight * mean_fit + a.prior_weight * prior_fit + a.consensus_weight * consensus + a.beta * kl / n_px
+        coverage = coverage_loss(mean_logits, factor, mix_means, readers) if a.coverage_weight else torch.zeros(())
+        loss = recon + a.mean_weight * mean_fit + a.prior_weight * prior_fit + a.consensus_weight * consensus + a.coverage_weight * coverage + a.beta * kl / n_px
         for g in self.opt.param_groups:
             g["lr"] = self.lr_at(self.step)
         self.opt.zero_grad()
@@ -176,7 +189,7 @@ class Trainer:
         torch.nn.utils.clip_grad_norm_(list(self.net.parameters()) + list(self.post.parameters()), 5.0)
         self.opt.step()
         self.step += 1
-        return {"loss": loss.item(), "recon": recon.item(), "mean": mean_fit.item(), "prior": prior_fit.item(), "consensus": consensus.item(), "kl": kl.item()}
+        return {"loss": loss.item(), "recon": recon.item(), "mean": mean_fit.item(), "prior": prior_fit.item(), "consensus": consensus.item(), "coverage": coverage.item(), "kl": kl.item()}
 
     @torch.no_grad()
     def validation_step(self) -> Dict[str, float]:
@@ -241,6 +254,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mean-weight", type=float, default=0.5, help="weight of the mean logits' fit to the readers' soft consensus")
     p.add_argument("--prior-weight", type=float, default=1.0, help="weight of the min-of-readers loss on prior samples")
     p.add_argument("--consensus-weight", type=float, default=1.0, help="weight of the loss on the prior samples' mean (the recommendation)")
+    p.add_argument("--coverage-weight", type=float, default=0.0, help="weight of the loss that every reader be matched by some component's mean (against mixture collapse)")
     p.add_argument("--prior-samples", type=int, default=6)
     p.add_argument("--init", help="checkpoint.pt of an earlier run to start from (weights only; fresh optimiser and schedule)")
     p.add_argument("--max-extra-clicks", type=int, default=2)

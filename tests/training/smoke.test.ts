@@ -31,7 +31,7 @@ describe('training smoke test', () => {
     }
     writeFileSync(join(data, 'manifest.json'), JSON.stringify(firstPerPatient));
     const run = (args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8']);
+    run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8', '--coverage-weight', '1']);
     run(['training/export.py', '--checkpoint', join(work, 'run', 'model.pt'), '--out', join(work, 'models'), '--fixture-out', join(work, 'models'), '--split', join(work, 'run', 'split.json')]);
   }, 600_000);
 
@@ -43,6 +43,8 @@ describe('training smoke test', () => {
   it('logs progress, writes the split and a resumable checkpoint', () => {
     const log = readFileSync(join(work, 'run', 'train.log'), 'utf8');
     expect(log).toMatch(/step 3\/3 loss \d/);
+    expect(log).toMatch(/coverage \d/); // --coverage-weight 1: the anti-collapse term is computed
+    expect(log).not.toMatch(/coverage 0\.0000 /);
     expect(log).toMatch(/val_dice \d/);
     const split = JSON.parse(readFileSync(join(work, 'run', 'split.json'), 'utf8'));
     expect(split.train_patients.filter((p: string) => split.val_patients.includes(p))).toEqual([]);
