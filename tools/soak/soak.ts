@@ -169,9 +169,11 @@ export function summarise(result: SoakPageResult, options: SoakOptions, extra: P
     heap,
     wasm,
     latency,
+    // A leak grows memory; a heap that ends below its round-25 sample (a GC that found more
+    // garbage later) is not one, so only growth counts.
     passed: {
-      heap: Math.abs(heap.growth) <= LIMITS.memoryGrowth,
-      wasm: Math.abs(wasm.growth) <= LIMITS.memoryGrowth,
+      heap: heap.growth <= LIMITS.memoryGrowth,
+      wasm: wasm.growth <= LIMITS.memoryGrowth,
       latency: latency.drift <= LIMITS.latencyDrift,
     },
     roundMs: ms.map(v => Math.round(v * 10) / 10),
