@@ -10,18 +10,11 @@ import type { BrowserContext, Request } from 'playwright-core';
 import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
 import { openSpaStudy, startTestPacs, startViewer, viewerAndBrowser } from './harness';
 import { waitForSaveResult } from './seg/segTestUtils';
-import { pagePointOfPixel, showImage } from './spaPage';
+import { LARGEST_NODULE_SLICE, NODULE_CENTRE, pagePointOfPixel, showImage } from './spaPage';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const DIST = path.join(REPO, 'dist');
 const ORT_DIST = path.join(REPO, 'node_modules', 'onnxruntime-web', 'dist');
-
-/** The nodule's largest slice in the sample study and its centre (image pixels). */
-const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
-  slices: Array<{ SOPInstanceUID: string; z: number }>;
-};
-const LARGEST = crops.slices.find(s => s.z === -115)!;
-const CENTRE = { row: 366, col: 316 };
 
 /**
  * The policy of the CSP test: everything from the own origin, no 'unsafe-eval'.
@@ -70,8 +63,8 @@ function recordRequests(context: BrowserContext): RecordedRequest[] {
 async function spaRound(session: BrowserSession, base: string): Promise<void> {
   const { page } = session;
   await openSpaStudy(page, base, { waitForImage: true });
-  await showImage(page, LARGEST.SOPInstanceUID);
-  const { x, y } = await pagePointOfPixel(page, CENTRE.row, CENTRE.col);
+  await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID);
+  const { x, y } = await pagePointOfPixel(page, NODULE_CENTRE.row, NODULE_CENTRE.col);
   await page.mouse.click(x, y);
   await page.getByTestId('spa-recommendation').waitFor({ timeout: 90000 });
   await page.getByTestId('spa-candidate').first().click();

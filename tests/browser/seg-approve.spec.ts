@@ -8,15 +8,7 @@ import path from 'node:path';
 import { ARTIFACTS, screenshot } from './browser';
 import { openSpaStudy, viewerAndBrowser } from './harness';
 import { dciodvfy, framesByKey, readLabelmap, readWithPydicom } from './seg/segTestUtils';
-import { pagePointOfPixel, showImage } from './spaPage';
-
-const REPO = path.resolve(__dirname, '..', '..');
-const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
-  slices: Array<{ SOPInstanceUID: string; z: number }>;
-};
-/** The sample nodule is largest at z = -115 mm, centred on image (row 366, col 316). */
-const LARGEST = crops.slices.find(s => s.z === -115)!;
-const CENTRE = { row: 366, col: 316 };
+import { LARGEST_NODULE_SLICE, NODULE_CENTRE, pagePointOfPixel, showImage } from './spaPage';
 
 const env = viewerAndBrowser();
 
@@ -25,8 +17,8 @@ test('an approved SPA structure downloads as a valid SEG with the approved pixel
   await openSpaStudy(page, env.server.url, { waitForImage: true });
   await expect(page.getByTestId('spa-download-seg').isDisabled()).resolves.toBe(true);
 
-  await showImage(page, LARGEST.SOPInstanceUID);
-  const { x, y } = await pagePointOfPixel(page, CENTRE.row, CENTRE.col);
+  await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID);
+  const { x, y } = await pagePointOfPixel(page, NODULE_CENTRE.row, NODULE_CENTRE.col);
   await page.mouse.click(x, y);
   await page.getByTestId('spa-recommendation').waitFor({ timeout: 120000 });
   await page.getByTestId('spa-approve').click();
@@ -34,7 +26,7 @@ test('an approved SPA structure downloads as a valid SEG with the approved pixel
 
   const segmentationId = await page.evaluate(() => (window as any).services.spaService.getState().structures[0].segmentationId as string);
   const approved = await readLabelmap(page, segmentationId);
-  expect(Object.keys(approved.frames)).toEqual([`Nodule 1|${LARGEST.SOPInstanceUID}`]);
+  expect(Object.keys(approved.frames)).toEqual([`Nodule 1|${LARGEST_NODULE_SLICE.SOPInstanceUID}`]);
 
   await page.waitForFunction(() => !(document.querySelector('[data-testid="spa-download-seg"]') as HTMLButtonElement)?.disabled);
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.getByTestId('spa-download-seg').click()]);

@@ -15,18 +15,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, screenshot } from './browser';
 import { openSpaStudy, viewerAndBrowser } from './harness';
-import { pagePointOfPixel, showImage } from './spaPage';
+import { NODULE_CENTRE, NODULE_SLICES, pagePointOfPixel, showImage } from './spaPage';
 
 const ROUNDS = Number(process.env.SPA_VIEWER_SOAK_ROUNDS || 40);
 const SAMPLE_EVERY = 10;
 const APPROVE = process.env.SPA_VIEWER_SOAK_APPROVE === '1';
-const REPO = path.resolve(__dirname, '..', '..');
-const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
-  slices: Array<{ SOPInstanceUID: string; z: number }>;
-};
-/** The nodule's slices (where a click lands on it) and its centre. */
-const SLICES = [...crops.slices].sort((a, b) => a.z - b.z).map(s => s.SOPInstanceUID);
-const CENTRE = { row: 366, col: 316 };
+/** The nodule's slices, where a click lands on it. */
+const SLICES = [...NODULE_SLICES].sort((a, b) => a.z - b.z).map(s => s.SOPInstanceUID);
 
 // window.gc() and unquantised performance.memory for the heap readings.
 const env = viewerAndBrowser({ browser: { extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] } });
@@ -53,7 +48,7 @@ test(`${ROUNDS} SPA rounds in the viewer (click, choose, ${APPROVE ? 'approve' :
     const t0 = Date.now();
     await showImage(page, SLICES[i % SLICES.length]);
     const jitter = { row: ((i * 7) % 7) - 3, col: ((i * 5) % 7) - 3 };
-    const { x, y } = await pagePointOfPixel(page, CENTRE.row + jitter.row, CENTRE.col + jitter.col);
+    const { x, y } = await pagePointOfPixel(page, NODULE_CENTRE.row + jitter.row, NODULE_CENTRE.col + jitter.col);
     await page.mouse.click(x, y);
     await roundIs(1);
     await page.getByTestId('spa-candidate').first().click();

@@ -9,22 +9,29 @@ import path from 'node:path';
 import { dice3d, noduleMasks, parseLidcXml, readerNodulesOn } from '../lidc/lidcReaders';
 import { ARTIFACTS, screenshot } from './browser';
 import { openSpaStudy, viewerAndBrowser } from './harness';
-import { currentImageIndex, pagePointOfPixel, readRound, readSpaLabelmap, showImage, twoViewports, zoomAndPan, type LabelmapReadout, type RoundReadout } from './spaPage';
+import {
+  currentImageIndex,
+  LARGEST_NODULE_SLICE,
+  NODULE_CENTRE,
+  noduleSliceAt,
+  pagePointOfPixel,
+  readRound,
+  readSpaLabelmap,
+  showImage,
+  twoViewports,
+  zoomAndPan,
+  type LabelmapReadout,
+  type RoundReadout,
+} from './spaPage';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const READER_XML = path.resolve(REPO, '..', 'shared', 'data', 'lidc-idri-0001', '069.xml');
-const crops = JSON.parse(fs.readFileSync(path.join(REPO, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
-  slices: Array<{ SOPInstanceUID: string; z: number; file: string }>;
-};
-/** The nodule is largest around z = -115 mm (1-043.dcm); its centre is image (row 366, col 316). */
-const LARGEST = crops.slices.find(s => s.z === -115)!;
-const CENTRE = { row: 366, col: 316 };
 
 const READINGS = parseLidcXml(fs.readFileSync(READER_XML, 'utf8'));
 
 /** The four readers' masks on one slice (512 x 512). */
 function readerMasksOn(sop: string): Uint8Array[] {
-  return readerNodulesOn(READINGS, LARGEST.SOPInstanceUID).map(({ nodule }) => noduleMasks(nodule, 512, 512).get(sop) ?? new Uint8Array(512 * 512));
+  return readerNodulesOn(READINGS, LARGEST_NODULE_SLICE.SOPInstanceUID).map(({ nodule }) => noduleMasks(nodule, 512, 512).get(sop) ?? new Uint8Array(512 * 512));
 }
 
 /**
@@ -87,9 +94,9 @@ test('the whole path: click, candidates, choose, round 2, approve into OHIF segm
   await screenshot(page, 'spa-01-tool-active');
 
   // Largest slice, zoomed and panned: the click must still land on the nodule's centre.
-  const index = await showImage(page, LARGEST.SOPInstanceUID);
+  const index = await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID);
   await zoomAndPan(page, 1.8, [-40, 25]);
-  await clickPixel(CENTRE.row, CENTRE.col);
+  await clickPixel(NODULE_CENTRE.row, NODULE_CENTRE.col);
   await page.getByTestId('spa-recommendation').waitFor({ timeout: 90000 });
   await expect(round()).resolves.toBe('1');
   expect(await page.getByTestId('spa-candidate').count()).toBeGreaterThanOrEqual(2);
@@ -114,7 +121,7 @@ test('the whole path: click, candidates, choose, round 2, approve into OHIF segm
   await page.getByTestId('spa-uncertainty-toggle').click();
 
   // Choose the candidate that looks most like the nodule (closest to the readers): round 2.
-  const readers = readerMasksOn(LARGEST.SOPInstanceUID);
+  const readers = readerMasksOn(LARGEST_NODULE_SLICE.SOPInstanceUID);
   const first = closestToReaders(await readRound(page), readers);
   await page.getByTestId('spa-candidate').nth(Math.max(0, first.pick)).click();
   await page.waitForFunction(() => document.querySelector('[data-testid="spa-round"]')?.textContent === '2', undefined, { timeout: 60000 });
@@ -130,8 +137,8 @@ test('the whole path: click, candidates, choose, round 2, approve into OHIF segm
   await expect(page.getByTestId('spa-structure').first().getAttribute('data-label')).resolves.toBe('Nodule 1');
   const approved = await readSpaLabelmap(page);
   expect(approved.label).toBe('Nodule 1');
-  const onSlice = approved.pixelsBySop[LARGEST.SOPInstanceUID] ?? [];
-  expect(onSlice).toContain(CENTRE.row * 512 + CENTRE.col);
+  const onSlice = approved.pixelsBySop[LARGEST_NODULE_SLICE.SOPInstanceUID] ?? [];
+  expect(onSlice).toContain(NODULE_CENTRE.row * 512 + NODULE_CENTRE.col);
   await page.locator('[data-cy="panelSegmentation-btn"]').first().click();
   await page.getByText('Nodule 1', { exact: true }).first().waitFor({ timeout: 30000 });
   await screenshot(page, 'spa-06-ohif-segmentation-panel');
@@ -160,7 +167,7 @@ test('the propagated 3D nodule agrees with at least one LIDC reader (Dice >= 0.7
     on.forEach(i => (mask[i] = 1));
     ours.set(sop, mask);
   }
-  const readers = readerNodulesOn(READINGS, LARGEST.SOPInstanceUID).map(({ session, nodule }) => ({
+  const readers = readerNodulesOn(READINGS, LARGEST_NODULE_SLICE.SOPInstanceUID).map(({ session, nodule }) => ({
     session,
     dice: dice3d(ours, noduleMasks(nodule, readout!.rows, readout!.columns)),
   }));
@@ -227,7 +234,7 @@ test('keys act in the panel; bad input is explained and changes nothing; approve
   // (cornerstone3D passes at most one click per 400 ms, its double-click window.)
   await zoomAndPan(page, 1.5, [0, 0]);
   const points = [];
-  for (const dRow of [-6, 6, 0]) points.push(await pagePointOfPixel(page, CENTRE.row + dRow, CENTRE.col));
+  for (const dRow of [-6, 6, 0]) points.push(await pagePointOfPixel(page, NODULE_CENTRE.row + dRow, NODULE_CENTRE.col));
   for (const p of points) {
     await page.mouse.click(p.x, p.y);
     await page.waitForTimeout(450);
@@ -242,7 +249,7 @@ test('keys act in the panel; bad input is explained and changes nothing; approve
   const sessions = Object.values(state.sessions);
   expect(sessions).toHaveLength(1);
   const { clicks, round: lastRound } = sessions[0].result;
-  expect(clicks[clicks.length - 1]).toMatchObject(CENTRE);
+  expect(clicks[clicks.length - 1]).toMatchObject(NODULE_CENTRE);
   expect(lastRound).toBe(clicks.length);
   expect(state.error).toBeNull();
 
@@ -271,9 +278,9 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
     fs.writeFileSync(path.join(ARTIFACTS, 'spa-click-timings.json'), JSON.stringify(timings, null, 2));
   try {
     await openStudy('&spaDebug=1');
-    await showImage(page, LARGEST.SOPInstanceUID);
+    await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID);
     errors.length = 0;
-    await clickPixel(CENTRE.row, CENTRE.col);
+    await clickPixel(NODULE_CENTRE.row, NODULE_CENTRE.col);
     await page.waitForSelector('[data-testid="spa-model-status"][data-state="error"]', { timeout: 60000 });
     await expect(page.getByTestId('spa-model-status').textContent()).resolves.toContain('HTTP 404');
     await expect(page.getByTestId('spa-error').textContent()).resolves.toContain('HTTP 404');
@@ -294,7 +301,7 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
   await page.unroute('**/models/spa-lidc.onnx');
   // The preference learned in the previous page (choices and clicks after its reset) is back.
   await expect(page.getByTestId('spa-preference').textContent()).resolves.toMatch(/^[1-9]\d* choices? ·/);
-  await clickPixel(CENTRE.row, CENTRE.col);
+  await clickPixel(NODULE_CENTRE.row, NODULE_CENTRE.col);
   await page.getByTestId('spa-recommendation').waitFor({ timeout: 60000 });
   const timings = (await page.waitForFunction(() => (window as unknown as { __spaTimings?: unknown[] }).__spaTimings?.length, undefined, { timeout: 10000 }).then(() =>
     page.evaluate(() => (window as unknown as { __spaTimings: Array<{ clickToDrawnMs: number; round: number }> }).__spaTimings)
@@ -304,7 +311,7 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
   // A few more rounds (clicks on the same structure) for the record in artifacts/.
   for (const dCol of [3, -3, 2]) {
     const n = timings.length;
-    await clickPixel(CENTRE.row, CENTRE.col + dCol);
+    await clickPixel(NODULE_CENTRE.row, NODULE_CENTRE.col + dCol);
     await page.waitForFunction(k => ((window as unknown as { __spaTimings?: unknown[] }).__spaTimings?.length ?? 0) > k, n, { timeout: 30000 });
     timings.splice(0, timings.length, ...((await page.evaluate(() => (window as unknown as { __spaTimings: unknown[] }).__spaTimings)) as typeof timings));
   }
@@ -320,9 +327,9 @@ test('two viewports keep their own sessions; the panel follows the active one', 
   // The model can also be loaded before the first click.
   await page.getByTestId('spa-model-load').click();
   await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 60000 });
-  const slice2 = crops.slices.find(s => s.z === -110)!;
+  const slice2 = noduleSliceAt(-110);
   const clickIn = async (viewportId: string) => {
-    const { x, y } = await pagePointOfPixel(page, CENTRE.row, CENTRE.col, viewportId);
+    const { x, y } = await pagePointOfPixel(page, NODULE_CENTRE.row, NODULE_CENTRE.col, viewportId);
     await page.mouse.click(x, y);
   };
   const spaState = () =>
@@ -342,11 +349,11 @@ test('two viewports keep their own sessions; the panel follows the active one', 
 
   // A session in the single viewport; then the layout splits in two and the session's
   // overlay follows the viewport to its current element.
-  await showImage(page, LARGEST.SOPInstanceUID);
-  await clickPixel(CENTRE.row, CENTRE.col);
+  await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID);
+  await clickPixel(NODULE_CENTRE.row, NODULE_CENTRE.col);
   await settled('default', 1);
   await twoViewports(page);
-  await showImage(page, LARGEST.SOPInstanceUID, 'default');
+  await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID, 'default');
   await showImage(page, slice2.SOPInstanceUID, 'second');
   await page.waitForFunction(() => {
     const canvas = document.querySelector('canvas[data-spa-overlay="default"]');
@@ -366,7 +373,7 @@ test('two viewports keep their own sessions; the panel follows the active one', 
   const state = await spaState();
   expect(Object.keys(state.sessions).sort()).toEqual(['default', 'second']);
   expect(state.sessions.default.result!.round).toBe(1);
-  expect(state.sessions.default.imageId).toContain(LARGEST.SOPInstanceUID);
+  expect(state.sessions.default.imageId).toContain(LARGEST_NODULE_SLICE.SOPInstanceUID);
   expect(state.sessions.second.imageId).toContain(slice2.SOPInstanceUID);
   await expect(round()).resolves.toBe('2');
   expect(await page.locator('canvas[data-spa-overlay]').count()).toBe(2);

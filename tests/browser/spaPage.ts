@@ -4,7 +4,27 @@
  * SPA labelmap read back per SOPInstanceUID. Plain JavaScript strings are evaluated in the
  * page so that Babel does not rewrite them.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
+
+/** The sample study's slices that LIDC crops were cut from (tests/fixtures/lidc0001-crops.json): all show the nodule. */
+export const NODULE_SLICES = (
+  JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
+    slices: Array<{ SOPInstanceUID: string; z: number; file: string }>;
+  }
+).slices;
+
+/** The slice at `zMm` (slice location) among NODULE_SLICES. */
+export function noduleSliceAt(zMm: number): (typeof NODULE_SLICES)[number] {
+  const slice = NODULE_SLICES.find(s => s.z === zMm);
+  if (!slice) throw new Error(`tests/fixtures/lidc0001-crops.json has no slice at z = ${zMm} mm`);
+  return slice;
+}
+
+/** The sample nodule (LIDC-IDRI-0001) is largest at z = -115 mm (1-043.dcm), centred on image (row 366, col 316). */
+export const LARGEST_NODULE_SLICE = noduleSliceAt(-115);
+export const NODULE_CENTRE = { row: 366, col: 316 };
 
 const VIEWPORT_JS = `
   const spaViewport = (id) => {

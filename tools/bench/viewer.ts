@@ -9,18 +9,10 @@
  * slice where it is largest. The model is loaded before the first timed click (cold start is
  * measured separately by the other environments).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-
 import { launch } from '../../tests/browser/browser';
 import { openSpaStudy } from '../../tests/browser/harness';
-import { pagePointOfPixel, showImage } from '../../tests/browser/spaPage';
+import { LARGEST_NODULE_SLICE, NODULE_CENTRE, pagePointOfPixel, showImage } from '../../tests/browser/spaPage';
 import { startServer } from '../../viewer/server';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-/** The nodule is largest on 1-043.dcm (z = -115 mm); its centre is image (row 366, col 316). */
-const LARGEST_SLICE_Z_MM = -115;
-const NODULE_CENTRE = { row: 366, col: 316 };
 
 export interface ViewerTiming {
   clickToDrawnMs: number;
@@ -41,12 +33,6 @@ export interface ViewerBenchResult {
 }
 
 export async function runViewerBench(clicks: number, warmupClicks: number): Promise<ViewerBenchResult> {
-  const crops = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8')) as {
-    slices: Array<{ SOPInstanceUID: string; z: number }>;
-  };
-  const largest = crops.slices.find(s => s.z === LARGEST_SLICE_Z_MM);
-  if (!largest) throw new Error(`tests/fixtures/lidc0001-crops.json has no slice at z = ${LARGEST_SLICE_Z_MM} mm`);
-
   const server = await startServer({ port: 0 });
   const browser = await launch();
   try {
@@ -54,7 +40,7 @@ export async function runViewerBench(clicks: number, warmupClicks: number): Prom
     await openSpaStudy(page, server.url, { query: '&spaDebug=1', waitForImage: true, timeoutMs: 120000 });
     await page.getByTestId('spa-model-load').click();
     await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 120000 });
-    await showImage(page, largest.SOPInstanceUID);
+    await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID);
 
     const timingCount = () => page.evaluate('(window.__spaTimings || []).length') as Promise<number>;
     const idle = () =>
