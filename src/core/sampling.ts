@@ -176,3 +176,21 @@ export function summariseSamples(samples: SampleSet): SampleSummary {
   for (let p = 0; p < pixels; p++) recommendationHW[p] = meanProbHW[p] >= 0.5 ? 1 : 0;
   return { meanProbHW, recommendationHW, uncertaintyHW };
 }
+
+/** Mean probability map of some samples. */
+export function meanOfSamples(samples: SampleSet, indices: readonly number[]): Float32Array {
+  const { n, probsNHW, varyingPixels } = samples;
+  const pixels = probsNHW.length / n;
+  const mean = new Float32Array(pixels);
+  if (!indices.length) return mean;
+  // Outside varyingPixels every sample holds the same value.
+  if (varyingPixels) mean.set(probsNHW.subarray(0, pixels));
+  const count = varyingPixels ? varyingPixels.length : pixels;
+  for (let j = 0; j < count; j++) {
+    const p = varyingPixels ? varyingPixels[j] : j;
+    let sum = 0;
+    for (const i of indices) sum += probsNHW[i * pixels + p];
+    mean[p] = sum / indices.length;
+  }
+  return mean;
+}

@@ -8,7 +8,7 @@ import type { ModelOutput, Predictor } from './model';
 import { derivedClick, PreferenceProfile, responsibilities, uniformProfile, updateWeights } from './preference';
 import { encodeClicks, pasteCrop, prepareCrop } from './preprocess';
 import { SeededRandom } from './random';
-import { drawSamples, SampleSet, summariseSamples } from './sampling';
+import { drawSamples, meanOfSamples, SampleSet, summariseSamples } from './sampling';
 import type { Click, PixelPoint, SliceImage } from './types';
 
 export interface SpaOptions {
@@ -241,24 +241,6 @@ export class SpaSession {
   private assertLatest(token: number): void {
     if (token !== this.generation) throw new SpaCancelledError();
   }
-}
-
-/** Mean probability map of some samples. */
-function meanOfSamples(samples: SampleSet, indices: readonly number[]): Float32Array {
-  const { n, probsNHW, varyingPixels } = samples;
-  const pixels = probsNHW.length / n;
-  const mean = new Float32Array(pixels);
-  if (!indices.length) return mean;
-  // Outside varyingPixels every sample holds the same value.
-  if (varyingPixels) mean.set(probsNHW.subarray(0, pixels));
-  const count = varyingPixels ? varyingPixels.length : pixels;
-  for (let j = 0; j < count; j++) {
-    const p = varyingPixels ? varyingPixels[j] : j;
-    let sum = 0;
-    for (const i of indices) sum += probsNHW[i * pixels + p];
-    mean[p] = sum / indices.length;
-  }
-  return mean;
 }
 
 function sameMask(a: Uint8Array, b: Uint8Array): boolean {
