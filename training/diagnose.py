@@ -23,15 +23,10 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_slices, split_patients  # noqa: E402
 from model import SpaNet  # noqa: E402
-from train import make_batch  # noqa: E402
+from train import dice_per_item, make_batch  # noqa: E402
 
 SAMPLES = 32
 AREA_BINS_PX = ((0, 30), (30, 300), (300, 128 * 128 + 1))
-
-
-def dice_per_item(rec: torch.Tensor, target: torch.Tensor) -> list:
-    inter = (rec * target).sum((1, 2))
-    return ((2 * inter + 1e-6) / (rec.sum((1, 2)) + target.sum((1, 2)) + 1e-6)).tolist()
 
 
 @torch.no_grad()

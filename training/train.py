@@ -100,6 +100,12 @@ def consensus_loss(logits_BSHW: torch.Tensor, soft_B1HW: torch.Tensor) -> torch.
     return bce + dice.mean()
 
 
+def dice_per_item(rec_BHW: torch.Tensor, target_BHW: torch.Tensor) -> List[float]:
+    """Dice of binary masks, one value per batch item (1 when both are empty)."""
+    inter = (rec_BHW * target_BHW).sum((1, 2))
+    return ((2 * inter + 1e-6) / (rec_BHW.sum((1, 2)) + target_BHW.sum((1, 2)) + 1e-6)).tolist()
+
+
 def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     p = torch.sigmoid(logits)
     inter = (p * target).sum(dim=(1, 2, 3))
@@ -212,9 +218,7 @@ class Trainer:
             z, _ = sample_mixture(mm, mlv, 32, gen)
             probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
             rec = (probs.mean(1) >= 0.5).float()
-            majority = (soft[:, 0] >= 0.5).float()
-            inter = (rec * majority).sum((1, 2))
-            dices += ((2 * inter + 1e-6) / (rec.sum((1, 2)) + majority.sum((1, 2)) + 1e-6)).tolist()
+            dices += dice_per_item(rec, (soft[:, 0] >= 0.5).float())
         return float(np.mean(dices))
 
     def save(self) -> None:
