@@ -41,7 +41,7 @@ def main() -> None:
     torch.set_num_threads(1)
     state = torch.load(a.checkpoint)
     cfg = state["config"]
-    net = SpaNet(cfg["base"], cfg["rank"], cfg["components"])
+    net = SpaNet(cfg["base"], cfg["rank"], cfg["components"], cfg.get("zoom", 1))
     net.load_state_dict(state["net"])
     net.eval()
     cache = os.path.join(os.path.dirname(a.checkpoint), "slices-cache.npz")  # train.py's, when beside the checkpoint

@@ -46,6 +46,9 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict)
         "sha256": hashlib.sha256(blob).hexdigest(),
         "opset": OPSET,
         "cropSizePx": CROP,
+        # The graph segments only this centred square (seen at `zoom` times its resolution);
+        # outside it mean_logits is -20 and factor 0.
+        "segmentedCentrePx": CROP // net.zoom,
         "rank": r,
         "components": m,
         "inputs": {
@@ -67,7 +70,7 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict)
                           "scale": 255, "constantCrop": "grey = 0"},
         },
         "clickEncoding": {"channels": ["positive", "negative"], "shape": "disk", "radiusPx": CLICK_RADIUS_PX, "value": 1.0},
-        "training": {k: config.get(k) for k in ("init", "iters", "batch", "lr", "base", "rank", "components", "beta", "recentre_prob", "coverage_weight", "split_seed", "val_fraction")},
+        "training": {k: config.get(k) for k in ("init", "iters", "batch", "lr", "base", "rank", "components", "zoom", "beta", "recentre_prob", "coverage_weight", "split_seed", "val_fraction")},
         "licence": "Model weights trained on LIDC-IDRI (CC BY 3.0); research use only, not for diagnosis.",
         "attribution": ATTRIBUTION,
     }
@@ -108,7 +111,7 @@ def main() -> None:
     if args.checkpoint:
         state = torch.load(args.checkpoint)
         config = state["config"]
-        net = SpaNet(base=config["base"], rank=config["rank"], components=config["components"])
+        net = SpaNet(base=config["base"], rank=config["rank"], components=config["components"], zoom=config.get("zoom", 1))
         net.load_state_dict(state["net"])
     else:
         torch.manual_seed(0)
