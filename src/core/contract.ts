@@ -21,6 +21,8 @@ export interface ModelContract {
   bytes: number;
   sha256: string;
   cropSizePx: number;
+  /** The model segments only this centred square of the crop (the rest is "not nodule"). */
+  segmentedCentrePx: number;
   rank: number;
   components: number;
   inputs: { image: TensorSpec; clicks: TensorSpec };
@@ -54,11 +56,13 @@ export function parseContract(json: unknown, file: string): ModelContract {
   need(typeof c.name === 'string' && typeof c.version === 'string', file, 'name or version');
   need(typeof c.file === 'string' && typeof c.sha256 === 'string' && Number.isInteger(c.bytes), file, 'file, bytes or sha256');
   need(Number.isInteger(c.cropSizePx) && c.cropSizePx! > 0, file, 'cropSizePx');
+  const segmented = c.segmentedCentrePx ?? c.cropSizePx!; // contracts before 0.4.0 segment the whole crop
+  need(Number.isInteger(segmented) && segmented > 0 && segmented <= c.cropSizePx! && (c.cropSizePx! - segmented) % 2 === 0, file, 'segmentedCentrePx');
   need(Number.isInteger(c.rank) && c.rank! > 0 && Number.isInteger(c.components) && c.components! > 0, file, 'rank or components');
   for (const key of ['image', 'clicks'] as const) need(c.inputs?.[key]?.name, file, `inputs.${key}`);
   for (const key of ['meanLogits', 'factor', 'mixMeans', 'mixLogvars'] as const) need(c.outputs?.[key]?.name, file, `outputs.${key}`);
   need(c.preprocessing?.intensity?.normalise === 'minmax-per-crop', file, 'preprocessing.intensity.normalise');
   need(c.preprocessing?.crop?.sizePx === c.cropSizePx, file, 'preprocessing.crop.sizePx');
   need(c.clickEncoding?.shape === 'disk' && c.clickEncoding.radiusPx > 0, file, 'clickEncoding');
-  return c as ModelContract;
+  return { ...c, segmentedCentrePx: segmented } as ModelContract;
 }

@@ -208,6 +208,15 @@ describe('loading errors name the file and the problem', () => {
     expect(err.message).toMatch(/outputs\.meanLogits/);
   });
 
+  it('segmentedCentrePx defaults to the whole crop and must be a centred square inside it', () => {
+    const { segmentedCentrePx: _drop, ...wholeCrop } = contractJson;
+    expect(parseContract(wholeCrop, CONTRACT_FILE).segmentedCentrePx).toBe(contract.cropSizePx);
+    expect(parseContract({ ...contractJson, segmentedCentrePx: 64 }, CONTRACT_FILE).segmentedCentrePx).toBe(64);
+    for (const bad of [0, 63, contract.cropSizePx + 2, 'half']) {
+      expect(() => parseContract({ ...contractJson, segmentedCentrePx: bad }, CONTRACT_FILE)).toThrow(/segmentedCentrePx/);
+    }
+  });
+
   it('bytes that pass the checksum but are not ONNX are a "runtime" error', async () => {
     const junk = new Uint8Array(4096).map((_, i) => (i * 37) & 0xff);
     const sha256 = createHash('sha256').update(junk).digest('hex');

@@ -281,7 +281,7 @@ describe('refusals say what is wrong', () => {
     await session.start(s, CLICK);
     await expect(session.addClick({ row: NODULE.row + 100, col: NODULE.col, positive: true })).rejects.toMatchObject({
       problem: 'click-outside-crop',
-      message: "The click is more than 64 pixels from the structure's first click; reset to start a new structure there.",
+      message: `The click is more than ${model.contract.segmentedCentrePx / 2} pixels from the structure's first click; reset to start a new structure there.`,
     });
     await expect(session.addClick({ row: 600, col: 0, positive: true })).rejects.toMatchObject({ problem: 'click-outside-image' });
   });

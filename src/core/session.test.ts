@@ -1,4 +1,4 @@
-import { loadNodeModel } from '../../tools/lib/nodeModel';
+import { loadNodeModel, loadOrt, readModelFiles } from '../../tools/lib/nodeModel';
 import { SpaCancelledError, SpaModel, SpaSession, SliceImage, SpaInputError } from '.';
 
 function syntheticSlice(rows: number, columns: number): SliceImage {
@@ -73,6 +73,24 @@ describe('SpaSession on the shipped model (onnxruntime-node)', () => {
     await s.start(big, { row: 40, col: 50, positive: true });
     await expect(s.addClick({ row: 300, col: 300, positive: true })).rejects.toMatchObject({ problem: 'click-outside-crop' });
     await expect(s.choose(7)).rejects.toMatchObject({ problem: 'bad-choice' });
+  });
+
+  it('refuses a later click outside the square the model segments (contract segmentedCentrePx)', async () => {
+    const files = readModelFiles();
+    const contractJson = { ...(files.contractJson as object), segmentedCentrePx: 64 };
+    const centreOnly = await SpaModel.create(await loadOrt('node'), contractJson, files.modelBytes, { contractFile: files.contractFile });
+    try {
+      const s = new SpaSession(centreOnly);
+      await s.start(syntheticSlice(400, 400), { row: 200, col: 200, positive: true });
+      await expect(s.addClick({ row: 240, col: 200, positive: false })).rejects.toMatchObject({
+        problem: 'click-outside-crop',
+        message: "The click is more than 32 pixels from the structure's first click; reset to start a new structure there.",
+      });
+      await expect(s.addClick({ row: 200, col: 167, positive: false })).rejects.toMatchObject({ problem: 'click-outside-crop' });
+      expect((await s.addClick({ row: 225, col: 170, positive: false })).round).toBe(2);
+    } finally {
+      await centreOnly.release();
+    }
   });
 
   it('lets the latest of two overlapping requests win', async () => {

@@ -154,8 +154,10 @@ export class SpaSession {
     if (!isInside(click, this.slice!.rows, this.slice!.columns)) {
       throw new SpaInputError('click-outside-image', `The click is outside the ${this.slice!.rows} x ${this.slice!.columns} image.`);
     }
-    if (y < 0 || x < 0 || y >= size || x >= size) {
-      throw new SpaInputError('click-outside-crop', `The click is more than ${size / 2} pixels from the structure's first click; reset to start a new structure there.`);
+    const segmented = this.model.contract.segmentedCentrePx;
+    const lo = (size - segmented) / 2;
+    if (y < lo || x < lo || y >= lo + segmented || x >= lo + segmented) {
+      throw new SpaInputError('click-outside-crop', `The click is more than ${segmented / 2} pixels from the structure's first click; reset to start a new structure there.`);
     }
     const pixels = size * size;
     const weights = new Float64Array(state.samples.n);
