@@ -18,6 +18,7 @@ import sys
 import numpy as np
 import onnx
 import torch
+from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CROP, disk_map  # noqa: E402
@@ -34,7 +35,45 @@ ATTRIBUTION = [
 ]
 
 
-def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict) -> dict:
+def round_to_fp16(net: SpaNet) -> None:
+    """Fold each BatchNorm into its convolution, then round every weight to float16 in place.
+
+    The folding happens here rather than in the ONNX exporter so that the PyTorch model the
+    parity fixture is computed from holds exactly the weights the ONNX file stores."""
+    for module in net.modules():
+        if isinstance(module, torch.nn.Sequential):
+            for i in range(len(module) - 1):
+                if isinstance(module[i], torch.nn.Conv2d) and isinstance(module[i + 1], torch.nn.BatchNorm2d):
+                    module[i] = torch.nn.utils.fusion.fuse_conv_bn_eval(module[i], module[i + 1])
+                    module[i + 1] = torch.nn.Identity()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(p.half().float())
+
+
+def store_initializers_as_fp16(path: str) -> None:
+    """float32 initializers become float16 ones plus a Cast back to float32 (folded by the
+    runtime when the session is created), halving the file."""
+    model = onnx.load(path)
+    graph = model.graph
+    casts, kept = [], []
+    for init in graph.initializer:
+        if init.data_type != onnx.TensorProto.FLOAT or numpy_helper.to_array(init).size < 16:
+            kept.append(init)
+            continue
+        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "_fp16")
+        kept.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=onnx.TensorProto.FLOAT, name=init.name + "_cast"))
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict, weights: str) -> dict:
     blob = open(onnx_path, "rb").read()
     r, m = net.rank, net.components
     return {
@@ -45,6 +84,7 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict)
         "bytes": len(blob),
         "sha256": hashlib.sha256(blob).hexdigest(),
         "opset": OPSET,
+        "weights": weights,
         "cropSizePx": CROP,
         # The graph segments only this centred square (seen at `zoom` times its resolution);
         # outside it mean_logits is -20 and factor 0.
@@ -106,6 +146,7 @@ def main() -> None:
     p.add_argument("--fixture-image", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "lidc0001-slice4.png"),
                    help="128x128 grey PNG used as the parity input")
     p.add_argument("--fixture-out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
+    p.add_argument("--fp16", action="store_true", help="store the weights as float16 (BatchNorm folded first); the parity fixture uses the rounded weights")
     p.add_argument("--split", help="split.json of the training run, copied to <out>/<name>-split.json for the evaluation harness")
     args = p.parse_args()
     config: dict = {}
@@ -118,6 +159,8 @@ def main() -> None:
         torch.manual_seed(0)
         net = SpaNet()
     net.eval()
+    if args.fp16:
+        round_to_fp16(net)
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, args.name + ".onnx")
     dummy = (torch.zeros(1, 1, CROP, CROP), torch.zeros(1, 2, CROP, CROP))
@@ -125,8 +168,10 @@ def main() -> None:
                       input_names=["image", "clicks"], output_names=["mean_logits", "factor", "mix_means", "mix_logvars"],
                       dynamic_axes={n: {0: "batch"} for n in ("image", "clicks", "mean_logits", "factor", "mix_means", "mix_logvars")})
     onnx.checker.check_model(onnx.load(onnx_path))
+    if args.fp16:
+        store_initializers_as_fp16(onnx_path)
     with open(os.path.join(args.out, args.name + ".json"), "w") as f:
-        json.dump(contract(args.name, args.version, net, onnx_path, config), f, indent=1)
+        json.dump(contract(args.name, args.version, net, onnx_path, config, "float16" if args.fp16 else "float32"), f, indent=1)
         f.write("\n")
     from PIL import Image
     image = np.asarray(Image.open(args.fixture_image).convert("L"))

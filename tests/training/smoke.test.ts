@@ -32,7 +32,7 @@ describe('training smoke test', () => {
     writeFileSync(join(data, 'manifest.json'), JSON.stringify(firstPerPatient));
     const run = (args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8', '--coverage-weight', '1', '--zoom', '2']);
-    run(['training/export.py', '--checkpoint', join(work, 'run', 'model.pt'), '--out', join(work, 'models'), '--fixture-out', join(work, 'models'), '--split', join(work, 'run', 'split.json')]);
+    run(['training/export.py', '--checkpoint', join(work, 'run', 'model.pt'), '--fp16', '--out', join(work, 'models'), '--fixture-out', join(work, 'models'), '--split', join(work, 'run', 'split.json')]);
   }, 600_000);
 
   afterAll(async () => {
@@ -66,5 +66,7 @@ describe('training smoke test', () => {
     expect(out.mixMeansMR).toHaveLength(model.contract.components * model.contract.rank);
     const contract = JSON.parse(readFileSync(join(work, 'models', 'spa-lidc.json'), 'utf8'));
     expect(contract.training.iters).toBe(3);
+    expect(contract.weights).toBe('float16');
+    expect(contract.segmentedCentrePx).toBe(64); // --zoom 2
   });
 });
