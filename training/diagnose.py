@@ -9,7 +9,8 @@ Prints, on evenly spaced validation slices (first click only, as round 1):
   crops centred on the click (what the viewer gives the model);
 - the same with all samples drawn from one mixture component at a time: when the components
   give the same Dice, the preference mixture has collapsed and adapting pi can change little;
-- on the stored crops, precision and recall of the recommendation by the majority's area.
+- on the stored crops, precision and recall of the recommendation by the majority's area,
+  and its Dice by how many readers marked the slice.
 """
 from __future__ import annotations
 
@@ -56,9 +57,10 @@ def main() -> None:
         rng = np.random.default_rng(0)
         gen = torch.Generator().manual_seed(0)
         mixture, per_component = [], [[] for _ in range(m_count)]
-        precision, recall, area = [], [], []
+        precision, recall, area, readers_marking = [], [], [], []
         for start in range(0, len(idx), 50):
-            image, clicks, _, soft, _ = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
+            image, clicks, _, soft, readers = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
+            readers_marking += (readers.flatten(2).amax(2) > 0).sum(1).tolist()
             mean_logits, factor, mix_means, mix_logvars = net(image, clicks)
             majority = (soft[:, 0] >= 0.5).float()
             probs_by_component = []
@@ -83,6 +85,11 @@ def main() -> None:
                 sel = (area_np >= lo) & (area_np < hi)
                 if sel.any():
                     print(f"  majority area {lo}-{hi - 1} px: {sel.sum()} slices, precision {p_np[sel].mean():.3f}, recall {r_np[sel].mean():.3f}")
+            dice_np, marking_np = np.array(mixture), np.array(readers_marking)
+            for n in range(1, 5):
+                sel = marking_np == n
+                if sel.any():
+                    print(f"  marked by {n} reader(s): {sel.sum()} slices, Dice {dice_np[sel].mean():.3f}, median majority area {np.median(area_np[sel]):.0f} px")
 
 
 if __name__ == "__main__":
