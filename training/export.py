@@ -58,10 +58,11 @@ def store_initializers_as_fp16(path: str) -> None:
     graph = model.graph
     casts, kept = [], []
     for init in graph.initializer:
-        if init.data_type != onnx.TensorProto.FLOAT or numpy_helper.to_array(init).size < 16:
+        values = numpy_helper.to_array(init)
+        if init.data_type != onnx.TensorProto.FLOAT or values.size < 16:
             kept.append(init)
             continue
-        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "_fp16")
+        half = numpy_helper.from_array(values.astype(np.float16), init.name + "_fp16")
         kept.append(half)
         casts.append(helper.make_node("Cast", [half.name], [init.name], to=onnx.TensorProto.FLOAT, name=init.name + "_cast"))
     del graph.initializer[:]
@@ -71,6 +72,12 @@ def store_initializers_as_fp16(path: str) -> None:
     graph.node.extend(nodes)
     onnx.checker.check_model(model)
     onnx.save(model, path)
+
+
+def segmented_centre_px(net: SpaNet) -> int:
+    """Side of the centred square the graph segments (seen at `zoom` times its resolution);
+    outside it mean_logits is -20 and factor 0."""
+    return CROP // net.zoom
 
 
 def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict, weights: str) -> dict:
@@ -86,9 +93,7 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict,
         "opset": OPSET,
         "weights": weights,
         "cropSizePx": CROP,
-        # The graph segments only this centred square (seen at `zoom` times its resolution);
-        # outside it mean_logits is -20 and factor 0.
-        "segmentedCentrePx": CROP // net.zoom,
+        "segmentedCentrePx": segmented_centre_px(net),
         "rank": r,
         "components": m,
         "inputs": {
@@ -124,7 +129,8 @@ def parity_fixture(net: SpaNet, image_HW: np.ndarray) -> dict:
     with torch.no_grad():
         mean, factor, mm, mlv = net(x, torch.from_numpy(clicks)[None])
     rng = np.random.default_rng(7)
-    lo, side = (CROP - CROP // net.zoom) // 2, CROP // net.zoom
+    side = segmented_centre_px(net)
+    lo = (CROP - side) // 2
     pixels = ((lo + rng.integers(0, side, 256)) * CROP + lo + rng.integers(0, side, 256)).tolist()
     return {
         "imageGrey": base64.b64encode(image_HW.astype(np.uint8).tobytes()).decode(),
