@@ -10,7 +10,10 @@ Prints, on evenly spaced validation slices (first click only, as round 1):
 - the same with all samples drawn from one mixture component at a time: when the components
   give the same Dice, the preference mixture has collapsed and adapting pi can change little;
 - on the stored crops, precision and recall of the recommendation by the majority's area,
-  and its Dice by how many readers marked the slice.
+  and its Dice by how many readers marked the slice;
+- a human reference on the same targets: where two or more readers marked the slice, each
+  in turn is left out and the others' >= 50 % vote is the target (the harness's vote rule);
+  the left-out reader's Dice against it next to the recommendation's.
 """
 from __future__ import annotations
 
@@ -58,6 +61,7 @@ def main() -> None:
         gen = torch.Generator().manual_seed(0)
         mixture, per_component = [], [[] for _ in range(m_count)]
         precision, recall, area, readers_marking = [], [], [], []
+        left_out = {n: ([], []) for n in (2, 3, 4)}  # readers marking -> (reader's Dice, model's Dice)
         for start in range(0, len(idx), 50):
             image, clicks, _, soft, readers = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
             readers_marking += (readers.flatten(2).amax(2) > 0).sum(1).tolist()
@@ -77,6 +81,14 @@ def main() -> None:
             precision += (inter / rec.sum((1, 2)).clamp(min=1)).tolist()
             recall += (inter / majority.sum((1, 2)).clamp(min=1)).tolist()
             area += majority.sum((1, 2)).tolist()
+            for b in range(image.shape[0]):
+                marked = readers[b][readers[b].flatten(1).amax(1) > 0]
+                n = len(marked)
+                for j in range(n if n >= 2 else 0):
+                    others = torch.cat([marked[:j], marked[j + 1:]])
+                    target = (others.sum(0) >= n // 2).float()  # ceil((n - 1) / 2) of the n - 1 others
+                    left_out[n][0].append(dice_per_item(marked[j:j + 1], target[None])[0])
+                    left_out[n][1].append(dice_per_item(rec[b:b + 1], target[None])[0])
         parts = " ".join(f"{np.mean(d):.4f}" for d in per_component)
         print(f"{label}: {len(idx)} slices, recommendation Dice vs majority {np.mean(mixture):.4f} (uniform pi); one component at a time: {parts}")
         if recentre_prob == 0.0:
@@ -90,6 +102,9 @@ def main() -> None:
                 sel = marking_np == n
                 if sel.any():
                     print(f"  marked by {n} reader(s): {sel.sum()} slices, Dice {dice_np[sel].mean():.3f}, median majority area {np.median(area_np[sel]):.0f} px")
+            for n, (human, model) in left_out.items():
+                if human:
+                    print(f"  {n} readers, one left out, target the others' vote: {len(human)} cases, left-out reader Dice {np.mean(human):.3f}, recommendation {np.mean(model):.3f}")
 
 
 if __name__ == "__main__":
