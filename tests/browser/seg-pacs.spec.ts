@@ -1,7 +1,7 @@
 /**
  * DICOM SEG through a real PACS: "Save to PACS" stores SPA's SEG in Orthanc by STOW-RS
- * through the server's proxy, QIDO-RS finds the new series, and the reloaded study opens
- * it in OHIF with the segments on the right slices. Faults lose nothing: an HTTP error,
+ * through the server's proxy, QIDO-RS finds the new series, the study browser lists it at
+ * once and opens it, and so does the reloaded study, with the segments on the right slices. Faults lose nothing: an HTTP error,
  * a timeout and a stopped Orthanc each show the status and the server's message, keep
  * the segmentation, and offer Retry and Download; Retry succeeds once Orthanc is back.
  */
@@ -103,10 +103,9 @@ test('Save to PACS stores the SEG by STOW-RS through the proxy, and QIDO-RS find
   expect(errors).toEqual([]);
 });
 
-test('the reloaded study opens the saved SEG in OHIF with each segment on the right slices', async () => {
-  const { page, errors } = browser;
-  errors.length = 0;
-  await openSampleStudy();
+/** Opens a saved SPA SEG from the study browser and checks its segments, labels and pixels. */
+async function expectSavedSegOpens(): Promise<void> {
+  const { page } = browser;
   // Either of the two saved series (same content); the study browser lists both.
   await openSegFromStudyBrowser(page, 'SPA segmentation');
   const segmentationId = await page.waitForFunction(
@@ -124,6 +123,26 @@ test('the reloaded study opens the saved SEG in OHIF with each segment on the ri
   expect(Object.values(content.labels)).toEqual(['Nodule 1', 'Nodule 2', 'Nodule 3']);
   const expected = expectedFrames(sampleSegments(created.columns), created.sopBySlice);
   expect(content.frames).toEqual(Object.fromEntries(expected));
+}
+
+test('the saved SEG is in the study browser at once, without a reload, and opens from the PACS', async () => {
+  const { page, errors } = browser;
+  errors.length = 0;
+  const listed = await page.evaluate(
+    uids => (window as any).services.displaySetService.getActiveDisplaySets().filter((d: any) => uids.includes(d.SeriesInstanceUID)).map((d: any) => d.Modality),
+    savedSeriesUIDs
+  );
+  expect(listed).toEqual(['SEG', 'SEG']);
+  await expectSavedSegOpens();
+  await screenshot(page, 'spa-seg-saved-opened');
+  expect(errors).toEqual([]);
+});
+
+test('the reloaded study opens the saved SEG in OHIF with each segment on the right slices', async () => {
+  const { page, errors } = browser;
+  errors.length = 0;
+  await openSampleStudy();
+  await expectSavedSegOpens();
   // A SEG opened from the PACS is not offered for saving as SPA's own.
   await expect(page.getByTestId('spa-save-pacs').isDisabled()).resolves.toBe(true);
   await expect(page.getByTestId('spa-save-empty').isVisible()).resolves.toBe(true);

@@ -26,6 +26,7 @@ function seg(n: number): SpaSeg {
     sopInstanceUID: `2.25.${n}0`,
     seriesDescription: 'SPA segmentation (spa-lidc 0.1.0)',
     part10: new ArrayBuffer(n),
+    dataset: { SeriesInstanceUID: `2.25.${n}`, Modality: 'SEG' },
     fileName: `SPA-SEG-${n}.dcm`,
     segmentLabels: ['Nodule 1', 'Nodule 2'],
     emptySegmentLabels: ['Nodule 2'],
@@ -51,8 +52,9 @@ function setup({ staticWado = false, segmentations = 1 } = {}) {
     getConfig: () => ({ friendlyName: 'Orthanc', staticWado }),
     deleteStudyMetadataPromise: jest.fn(),
   };
+  const displaySetService = { getDisplaySetByUID: () => undefined, makeDisplaySets: jest.fn() };
   const servicesManager = {
-    services: { segmentationService, uiNotificationService: { show: (n: { type?: string; message: string }) => notifications.push(n) } },
+    services: { segmentationService, displaySetService, uiNotificationService: { show: (n: { type?: string; message: string }) => notifications.push(n) } },
     registerService: jest.fn(),
   };
   const service = SegSaveService.REGISTRATION.create({
@@ -63,7 +65,7 @@ function setup({ staticWado = false, segmentations = 1 } = {}) {
   });
   (globalThis as any).cornerstone = { cache: { getImage: () => undefined }, imageLoader: { loadAndCacheImage: async () => undefined } };
   const count = () => [...listeners.values()].reduce((n, s) => n + s.size, 0);
-  return { service, dataSource, notifications, listenerCount: count, emit: (e: string) => listeners.get(e)?.forEach(fn => fn()), segmentationService };
+  return { service, dataSource, displaySetService, notifications, listenerCount: count, emit: (e: string) => listeners.get(e)?.forEach(fn => fn()), segmentationService };
 }
 
 beforeEach(() => {
@@ -73,7 +75,7 @@ beforeEach(() => {
 });
 
 test('saves: STOW-RS of the generated SEG with the configured timeout, then "saved" with the series', async () => {
-  const { service, dataSource, notifications } = setup();
+  const { service, dataSource, displaySetService, notifications } = setup();
   build.mockResolvedValueOnce(seg(1));
   const phases: string[] = [];
   service.subscribe(service.EVENTS.STATE_CHANGED, (s: { phase: string }) => phases.push(s.phase));
@@ -85,12 +87,14 @@ test('saves: STOW-RS of the generated SEG with the configured timeout, then "sav
   expect(state.message).toBe('Saved to Orthanc: "SPA segmentation (spa-lidc 0.1.0)", 2 segment(s), 1 empty, series 2.25.1');
   expect(state.lastSaved).toEqual({ studyInstanceUID: '1.2', seriesInstanceUID: '2.25.1', seriesDescription: 'SPA segmentation (spa-lidc 0.1.0)' });
   expect(dataSource.deleteStudyMetadataPromise).toHaveBeenCalledWith('1.2');
+  // The stored series shows in the study browser without a reload.
+  expect(displaySetService.makeDisplaySets).toHaveBeenCalledWith([seg(1).dataset], { madeInClient: true });
   expect(phases).toContain('saving');
   expect(notifications.map(n => n.type)).toEqual(['success']);
 });
 
 test('a failed store keeps the SEG: the status tells why, Retry sends the same object, Download saves it', async () => {
-  const { service } = setup();
+  const { service, displaySetService } = setup();
   build.mockResolvedValueOnce(seg(2));
   store.mockRejectedValueOnce(new StoreError('HTTP 503 Service Unavailable: busy', 503, 'http'));
   await expect(service.save()).resolves.toBe(false);
@@ -98,6 +102,7 @@ test('a failed store keeps the SEG: the status tells why, Retry sends the same o
   expect(state.phase).toBe('failed');
   expect(state.message).toBe('Save failed: HTTP 503 Service Unavailable: busy. The segmentation is still in the viewer; Retry or Download SEG.');
   expect(state.pending).toEqual({ seriesInstanceUID: '2.25.2', fileName: 'SPA-SEG-2.dcm' });
+  expect(displaySetService.makeDisplaySets).not.toHaveBeenCalled(); // nothing on the PACS to show
 
   await service.download();
   expect(download).toHaveBeenCalledWith(seg(2).part10, 'SPA-SEG-2.dcm');
@@ -109,6 +114,20 @@ test('a failed store keeps the SEG: the status tells why, Retry sends the same o
   state = service.getState();
   expect(state.phase).toBe('saved');
   expect(state.pending).toBeNull();
+});
+
+test('a study browser that cannot show the new series does not turn a stored SEG into a failure', async () => {
+  const { service, displaySetService, notifications } = setup();
+  displaySetService.makeDisplaySets.mockImplementationOnce(() => {
+    throw new Error('no SOP class handler for SEG');
+  });
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  build.mockResolvedValueOnce(seg(6));
+  await expect(service.save()).resolves.toBe(true);
+  expect(service.getState().phase).toBe('saved');
+  expect(notifications.map(n => n.type)).toEqual(['success']);
+  expect(warn).toHaveBeenCalledWith(expect.stringContaining('2.25.6 shows in the study browser after a reload (no SOP class handler for SEG)'));
+  warn.mockRestore();
 });
 
 test('each save is a new SEG (new series); a download without a pending SEG generates one', async () => {

@@ -212,6 +212,7 @@ export default class SegSaveService extends PubSubService<SegSaveEventPayloads> 
     this.pendingSeg = null;
     // Let the next study load see the new series.
     dataSource.deleteStudyMetadataPromise?.(seg.studyInstanceUID);
+    this.showInStudyBrowser(seg);
     const empty = seg.emptySegmentLabels.length ? `, ${seg.emptySegmentLabels.length} empty` : '';
     const message = `Saved to ${this.state.target.name}: "${seg.seriesDescription}", ${seg.segmentLabels.length} segment(s)${empty}, series ${seg.seriesInstanceUID}`;
     this.setState({
@@ -222,6 +223,19 @@ export default class SegSaveService extends PubSubService<SegSaveEventPayloads> 
     });
     this.notify('success', `Saved SEG "${seg.seriesDescription}"`);
     return true;
+  }
+
+  /**
+   * Adds the stored series to the study browser now (as OHIF's own SEG store does): its
+   * display set loads the SEG from the PACS like any other. The save has succeeded either way.
+   */
+  private showInStudyBrowser(seg: SpaSeg): void {
+    const displaySetService = (this.host.servicesManager.services as unknown as SegHost['services']).displaySetService;
+    try {
+      displaySetService?.makeDisplaySets?.([seg.dataset], { madeInClient: true });
+    } catch (error) {
+      console.warn(`SPA: the saved SEG ${seg.seriesInstanceUID} shows in the study browser after a reload (${(error as Error).message})`);
+    }
   }
 
   /**

@@ -34,6 +34,8 @@ export interface SpaSeg {
   seriesDescription: string;
   /** Part 10 file bytes (preamble, file meta, dataset). */
   part10: ArrayBuffer;
+  /** The same object as a naturalized dataset (OHIF's instance metadata form). */
+  dataset: Record<string, any>;
   fileName: string;
   /** Segment labels in SegmentNumber order, and which of them have no pixels. */
   segmentLabels: string[];
@@ -221,6 +223,7 @@ export async function buildSpaSeg(host: SegHost, options: { segmentationId?: str
     sopInstanceUID,
     seriesDescription,
     part10: toPart10(dcmjs, dataset),
+    dataset,
     fileName: segFileName(dataset),
     segmentLabels: ordered.map(s => s.label),
     emptySegmentLabels: ordered.filter(s => !nonEmpty.includes(s.segmentIndex)).map(s => s.label),

@@ -63,6 +63,7 @@ export interface SegHost {
     displaySetService?: {
       getDisplaySetByUID(uid: string): { Modality?: string; SeriesInstanceUID?: string } | undefined;
       getActiveDisplaySets?: () => Array<{ SeriesNumber?: number | string }>;
+      makeDisplaySets?: (instances: Record<string, unknown>[], options: { madeInClient: boolean }) => unknown;
     };
   };
   extensionManager: SegExtensionManager;
