@@ -23,7 +23,7 @@ export interface SpaOptions {
   derivedClicks: boolean;
 }
 
-export const DEFAULT_OPTIONS: SpaOptions = { samples: 32, candidates: 3, seed: 1, learningRate: 0.5, derivedClicks: true };
+export const DEFAULT_OPTIONS: SpaOptions = { samples: 32, candidates: 3, seed: 1, learningRate: 0.75, derivedClicks: true };
 
 export interface Candidate {
   maskHW: Uint8Array;
