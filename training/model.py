@@ -18,7 +18,6 @@ import torch.nn.functional as F
 
 
 OUTSIDE_LOGIT_MAGNITUDE = 20.0  # sigmoid(-20) ~ 2e-9: "never nodule", still finite for BCE
-REFERENCE_AREA_PX = 50.0  # the size calibration's slope pivots here (a typical nodule slice)
 
 
 def conv_block(c_in: int, c_out: int) -> nn.Sequential:
@@ -85,23 +84,6 @@ class SpaNet(nn.Module):
         mix_means = mix[:, :, 0]
         mix_logvars = mix[:, :, 1].clamp(-6.0, 2.0)
         return mean_logits, factor, mix_means, mix_logvars
-
-
-class SizeCalibrated(nn.Module):
-    """SpaNet with the logit shift fitted by calibrate.py: every sample of a crop moves by
-    offset + slope * (log(1 + area) - log(1 + REFERENCE_AREA_PX)), with area the network's own
-    size estimate, sum of sigmoid(mean_logits). Same inputs and outputs as SpaNet."""
-
-    def __init__(self, net: SpaNet, offset: float, slope: float):
-        super().__init__()
-        self.net, self.offset, self.slope = net, float(offset), float(slope)
-        self.rank, self.components, self.zoom = net.rank, net.components, net.zoom
-
-    def forward(self, image: torch.Tensor, clicks: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
-        area = torch.sigmoid(mean_logits).sum(dim=(1, 2, 3), keepdim=True)
-        shift = self.offset + self.slope * (torch.log1p(area) - math.log1p(REFERENCE_AREA_PX))
-        return mean_logits + shift, factor, mix_means, mix_logvars
 
 
 class PosteriorNet(nn.Module):
