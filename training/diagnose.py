@@ -84,7 +84,9 @@ def main() -> None:
             for b in range(image.shape[0]):
                 marked = readers[b][readers[b].flatten(1).amax(1) > 0]
                 n = len(marked)
-                for j in range(n if n >= 2 else 0):
+                if n < 2:
+                    continue
+                for j in range(n):
                     others = torch.cat([marked[:j], marked[j + 1:]])
                     target = (others.sum(0) >= n // 2).float()  # ceil((n - 1) / 2) of the n - 1 others
                     left_out[n][0].append(dice_per_item(marked[j:j + 1], target[None])[0])

@@ -1,9 +1,10 @@
 /**
  * DICOM SEG through a real PACS: "Save to PACS" stores SPA's SEG in Orthanc by STOW-RS
  * through the server's proxy, QIDO-RS finds the new series, the study browser lists it at
- * once and opens it, and so does the reloaded study, with the segments on the right slices. Faults lose nothing: an HTTP error,
- * a timeout and a stopped Orthanc each show the status and the server's message, keep
- * the segmentation, and offer Retry and Download; Retry succeeds once Orthanc is back.
+ * once and opens it, and so does the reloaded study, with the segments on the right slices.
+ * Faults lose nothing: an HTTP error, a timeout and a stopped Orthanc each show the status
+ * and the server's message, keep the segmentation, and offer Retry and Download; Retry
+ * succeeds once Orthanc is back.
  */
 import fs from 'node:fs';
 import os from 'node:os';
