@@ -96,6 +96,8 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict,
         "segmentedCentrePx": segmented_centre_px(net),
         "rank": r,
         "components": m,
+        # train.py augments with random 90-degree rotations and mirroring: all 8 symmetries
+        "gridSymmetries": 8,
         "inputs": {
             "image": {"name": "image", "dtype": "float32", "shape": ["batch", 1, CROP, CROP]},
             "clicks": {"name": "clicks", "dtype": "float32", "shape": ["batch", 2, CROP, CROP]},

@@ -25,6 +25,11 @@ export interface ModelContract {
   segmentedCentrePx: number;
   rank: number;
   components: number;
+  /**
+   * How many of the square grid's symmetries (GRID_SYMMETRIES, in order) training augmented
+   * with, so that outputs may be averaged over them at test time (1: none declared).
+   */
+  gridSymmetries: 1 | 2 | 4 | 8;
   inputs: { image: TensorSpec; clicks: TensorSpec };
   outputs: { meanLogits: TensorSpec; factor: TensorSpec; mixMeans: TensorSpec; mixLogvars: TensorSpec };
   preprocessing: {
@@ -59,10 +64,12 @@ export function parseContract(json: unknown, file: string): ModelContract {
   const segmented = c.segmentedCentrePx ?? c.cropSizePx!; // contracts before 0.4.0 segment the whole crop
   need(Number.isInteger(segmented) && segmented > 0 && segmented <= c.cropSizePx! && (c.cropSizePx! - segmented) % 2 === 0, file, 'segmentedCentrePx');
   need(Number.isInteger(c.rank) && c.rank! > 0 && Number.isInteger(c.components) && c.components! > 0, file, 'rank or components');
+  const symmetries = c.gridSymmetries ?? 1; // contracts before 0.4.1 declare none
+  need([1, 2, 4, 8].includes(symmetries), file, 'gridSymmetries (1, 2, 4 or 8)');
   for (const key of ['image', 'clicks'] as const) need(c.inputs?.[key]?.name, file, `inputs.${key}`);
   for (const key of ['meanLogits', 'factor', 'mixMeans', 'mixLogvars'] as const) need(c.outputs?.[key]?.name, file, `outputs.${key}`);
   need(c.preprocessing?.intensity?.normalise === 'minmax-per-crop', file, 'preprocessing.intensity.normalise');
   need(c.preprocessing?.crop?.sizePx === c.cropSizePx, file, 'preprocessing.crop.sizePx');
   need(c.clickEncoding?.shape === 'disk' && c.clickEncoding.radiusPx > 0, file, 'clickEncoding');
-  return { ...c, segmentedCentrePx: segmented } as ModelContract;
+  return { ...c, segmentedCentrePx: segmented, gridSymmetries: symmetries } as ModelContract;
 }

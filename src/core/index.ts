@@ -1,5 +1,6 @@
 /** SPA core: framework-free model I/O, sampling, clustering, preference update and pre/post-processing. */
 export * from './contract';
+export * from './ensemble';
 export * from './errors';
 export * from './masks';
 export * from './model';

@@ -101,6 +101,11 @@ export interface SpaAppConfig {
   candidates: number;
   /** Samples drawn per round (N). */
   samples: number;
+  /**
+   * Grid symmetries (1, 2, 4 or 8) the model sees each crop under, outputs averaged: more is
+   * more accurate and costs one model pass each (capped at what the model declares).
+   */
+  testTimeViews: number;
   /** Slices at most that propagation visits in each direction. */
   propagationLimit: number;
 }

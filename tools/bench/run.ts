@@ -7,7 +7,8 @@
  * Options: --data <dir> crops laid out like ../shared/data/lidc-crops (default that folder);
  * --models <dir> (default models/); --model <name> (default spa-lidc); --slices <n> crops used
  * (default 20); --rounds <n> timed rounds per environment at least (default 40); --warmup <n>
- * untimed rounds first (default 6); --samples <n> N per round (default 32); --node-threads <n>
+ * untimed rounds first (default 6); --samples <n> N per round (default 32); --views <n> test-time
+ * symmetry views per round (default DEFAULT_TEST_TIME_VIEWS); --node-threads <n>
  * (default 1); --envs <a,b,..> a subset of node, node-wasm-1t, browser-wasm-1t, browser-wasm-2t,
  * viewer; --viewer-clicks <n> timed clicks in the viewer (default 30).
  *
@@ -27,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import webpack from 'webpack';
 
-import { countOn, deepestPoint, DEFAULT_OPTIONS, SpaModel } from '../../src/core';
+import { countOn, deepestPoint, DEFAULT_OPTIONS, DEFAULT_TEST_TIME_VIEWS, SpaModel } from '../../src/core';
 import type { Click, ModelContract } from '../../src/core';
 import { agreementClick } from '../eval/protocols';
 import { loadCropSlices, type CropSlice } from '../eval/dataset';
@@ -60,6 +61,7 @@ interface Args {
   rounds: number;
   warmup: number;
   samples: number;
+  views: number;
   nodeThreads: number;
   viewerClicks: number;
   envs: EnvName[];
@@ -75,11 +77,12 @@ function parseArgs(argv: string[]): Args {
     rounds: 40,
     warmup: 6,
     samples: 32,
+    views: DEFAULT_TEST_TIME_VIEWS,
     nodeThreads: 1,
     viewerClicks: 30,
     envs: [...ENVIRONMENTS],
   };
-  const numeric: Record<string, keyof Args> = { slices: 'slices', rounds: 'rounds', warmup: 'warmup', samples: 'samples', 'node-threads': 'nodeThreads', 'viewer-clicks': 'viewerClicks' };
+  const numeric: Record<string, keyof Args> = { slices: 'slices', rounds: 'rounds', warmup: 'warmup', samples: 'samples', views: 'views', 'node-threads': 'nodeThreads', 'viewer-clicks': 'viewerClicks' };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     const value = argv[++i];
@@ -96,7 +99,7 @@ function parseArgs(argv: string[]): Args {
       if (!Number.isInteger(n) || n < (key === 'warmup' ? 0 : 1)) throw new Error(`--${key} must be a positive integer, got "${value}"`);
       (args as unknown as Record<string, number>)[numeric[key]] = n;
     } else {
-      throw new Error(`unknown option --${key}; options: --out --data --models --model --slices --rounds --warmup --samples --node-threads --viewer-clicks --envs`);
+      throw new Error(`unknown option --${key}; options: --out --data --models --model --slices --rounds --warmup --samples --views --node-threads --viewer-clicks --envs`);
     }
   }
   return args;
@@ -320,7 +323,7 @@ async function main(): Promise<void> {
   const contract = readModelFiles(args.model, args.models).contractJson as ModelContract;
   const cases = loadCases(args, contract.cropSizePx);
   console.log(`model ${contract.name} ${contract.version} (${contract.bytes} bytes); ${cases.length} crops from ${args.data}`);
-  const workload: WorkloadOptions = { warmupRounds: args.warmup, minRounds: args.rounds, samples: args.samples };
+  const workload: WorkloadOptions = { warmupRounds: args.warmup, minRounds: args.rounds, samples: args.samples, views: args.views };
   const results: Partial<Record<EnvName, EnvFigures>> = {};
 
   for (const env of args.envs.filter((e): e is 'node' | 'node-wasm-1t' => e.startsWith('node'))) {
@@ -371,7 +374,7 @@ async function main(): Promise<void> {
     model: { name: contract.name, version: contract.version, file: contract.file, bytes: contract.bytes, sha256: contract.sha256 },
     date: new Date().toISOString(),
     machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpu_model: cpus[0]?.model ?? 'unknown', cpu_count: cpus.length },
-    config: { crops: cases.length, samples: args.samples, candidates: DEFAULT_OPTIONS.candidates, warmup_rounds: args.warmup, min_timed_rounds: args.rounds, node_threads: args.nodeThreads, data: args.data },
+    config: { crops: cases.length, samples: args.samples, views: Math.min(args.views, contract.gridSymmetries ?? 1), candidates: DEFAULT_OPTIONS.candidates, warmup_rounds: args.warmup, min_timed_rounds: args.rounds, node_threads: args.nodeThreads, data: args.data },
     environments: results,
     ...(viewer && { viewer }),
     targets,

@@ -1,10 +1,10 @@
 /**
  * The timed workload, shared by the Node runs and the browser page (imports only src/core):
- * per case one model pass per click set (forward_ms) and two SPA rounds, `start` with the
+ * per case one plain model pass at batch 1 (forward_ms) and two SPA rounds with the test-time views, `start` with the
  * first click and `addClick` with the second (round_ms: model pass, N samples, clustering,
  * uncertainty). Cases are shipped to the page as JSON + one binary of grey crops.
  */
-import { encodeClicks, prepareCrop, SpaSession } from '../../src/core';
+import { encodeClicks, prepareCrop, SpaSession, withTestTimeViews } from '../../src/core';
 import type { Click, ModelInput, Predictor, SliceImage } from '../../src/core';
 
 /** One real crop with the two clicks of a simulated user. */
@@ -29,6 +29,8 @@ export interface WorkloadOptions {
   minRounds: number;
   /** N samples per round. */
   samples: number;
+  /** Test-time symmetry views per round (the forward pass stays one plain pass). */
+  views: number;
 }
 
 export interface WorkloadTimings {
@@ -69,6 +71,7 @@ export async function runWorkload(model: Predictor, cases: readonly BenchCase[],
   const forwardMs: number[] = [];
   const roundMs: number[] = [];
   const contract = model.contract;
+  const roundPredictor = withTestTimeViews(model, options.views);
 
   const oneCase = async (c: BenchCase, record: boolean): Promise<void> => {
     const slice = sliceOf(c);
@@ -80,7 +83,7 @@ export async function runWorkload(model: Predictor, cases: readonly BenchCase[],
     await model.predict([input]);
     if (record) forwardMs.push(performance.now() - t);
     // Two SPA rounds as the panel runs them.
-    const session = new SpaSession(model, { samples: options.samples });
+    const session = new SpaSession(roundPredictor, { samples: options.samples });
     t = performance.now();
     await session.start(slice, c.first, { cropCentre: centre });
     if (record) roundMs.push(performance.now() - t);

@@ -6,6 +6,7 @@
  *
  * Options: --split <json> keeps only the patients of --subset (val, the default, or train);
  * --rate the EM blend rate and --derived 0|1 the derived clicks (for tuning); --models <dir> another model folder; --limit <n> n evenly spaced slices;
+ * --views <n> test-time symmetry views (1, 2, 4 or 8; default DEFAULT_TEST_TIME_VIEWS);
  * --workers <n> processes (default 2); --samples, --candidates, --seed.
  */
 import { fork } from 'node:child_process';
@@ -13,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { SeededRandom } from '../../src/core';
+import { DEFAULT_TEST_TIME_VIEWS, SeededRandom, withTestTimeViews } from '../../src/core';
 import { DEFAULT_MODEL, loadNodeModel, MODELS_DIR } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
 import { PROTOCOLS, ProtocolName, raterCases, spaCase } from './protocols';
@@ -33,10 +34,11 @@ interface Args {
   subset: 'val' | 'train';
   rate?: number;
   derived?: boolean;
+  views: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: '', workers: 2, samples: 32, candidates: 3, seed: 1, subset: 'val' };
+  const args: Args = { data: '', workers: 2, samples: 32, candidates: 3, seed: 1, subset: 'val', views: DEFAULT_TEST_TIME_VIEWS };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     const value = argv[++i];
@@ -53,11 +55,11 @@ function parseArgs(argv: string[]): Args {
       if (!(x >= 0 && x <= 1)) throw new Error(`--rate must be in 0..1, got "${value}"`);
       args.rate = x;
     }
-    else if (['limit', 'workers', 'samples', 'candidates', 'seed', 'worker'].includes(key)) {
+    else if (['limit', 'workers', 'samples', 'candidates', 'seed', 'worker', 'views'].includes(key)) {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--${key} must be a non-negative integer, got "${value}"`);
       (args as unknown as Record<string, number>)[key] = n;
-    } else throw new Error(`unknown option --${key}; options: --data --out --split --subset --models --rate --derived --limit --workers --samples --candidates --seed`);
+    } else throw new Error(`unknown option --${key}; options: --data --out --split --subset --models --rate --derived --views --limit --workers --samples --candidates --seed`);
   }
   if (!args.data) throw new Error('--data <dir> is required (a folder laid out like ../shared/data/lidc-crops)');
   return args;
@@ -79,7 +81,7 @@ function selectSlices(args: Args): CropSlice[] {
 
 async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record: SliceRecord) => void): Promise<void> {
   const model = await loadNodeModel('node', { threads: 1, dir: args.models });
-  const predictor = new CachingPredictor(new BatchingPredictor(model));
+  const predictor = new CachingPredictor(withTestTimeViews(new BatchingPredictor(model, 16 * args.views), args.views));
   const base = { samples: args.samples, candidates: args.candidates, seed: args.seed, ...(args.rate !== undefined && { learningRate: args.rate }), ...(args.derived !== undefined && { derivedClicks: args.derived }) };
   for (const slice of slices) {
     predictor.clear();
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
     model: { name: model.name, version: model.version, sha256: model.sha256 },
     slices: records.length,
     seconds: (performance.now() - t0) / 1000,
-    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, rate: args.rate ?? null, derived: args.derived ?? null, rounds: 6, data: args.data, split: args.split ?? null, subset: args.subset },
+    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, views: Math.min(args.views, model.gridSymmetries ?? 1), rate: args.rate ?? null, derived: args.derived ?? null, rounds: 6, data: args.data, split: args.split ?? null, subset: args.subset },
     protocols: Object.fromEntries(PROTOCOLS.map(p => [p, pick('spa', p)])),
     baselines: Object.fromEntries((['frozen', 'clicks'] as const).map(m => [m, Object.fromEntries(PROTOCOLS.map(p => [p, pick(m, p)]))])),
     distribution: { ged: mean(records.map(r => r.ged)), best_of_n_dice: mean(records.map(r => r.bestOfNDice)) },

@@ -95,7 +95,7 @@ function setup(modality = 'CT', instanceOverrides: Record<string, unknown> = {})
     displaySetService: { getDisplaySetByUID: (uid: string) => ({ ...displaySet, displaySetInstanceUID: uid }) },
     uiNotificationService: { show: jest.fn() },
   } as any;
-  (loadSpaModel as jest.Mock).mockResolvedValue({ model: fakeModel, provider: 'wasm', threads: 1 });
+  (loadSpaModel as jest.Mock).mockResolvedValue({ model: fakeModel, predictor: fakeModel, provider: 'wasm', threads: 1 });
   return { controller: new SpaController(() => services), services, spaService, labelmap, segmentationService, trigger, history, grid };
 }
 

@@ -16,7 +16,7 @@ import {
   type PreferenceProfile,
   type RoundResult,
   type SliceImage,
-  type SpaModel,
+  type Predictor,
 } from '../../core';
 import { cs, getViewport, type CsImage, type CsViewport, type Point2 } from '../cornerstone';
 import { loadSpaModel, type LoadedSpaModel } from '../runtime/spaModelLoader';
@@ -99,11 +99,11 @@ export class SpaController {
     }
   }
 
-  private storedProfile(model: SpaModel): PreferenceProfile {
+  private storedProfile(model: Predictor): PreferenceProfile {
     return loadProfile(storage(), model.contract.name, model.contract.components);
   }
 
-  private profileFor(model: SpaModel): PreferenceProfile {
+  private profileFor(model: Predictor): PreferenceProfile {
     const current = this.spa.getState().profile;
     if (current && current.model === model.contract.name && current.piM.length === model.contract.components) return current;
     return this.storedProfile(model);
@@ -217,10 +217,10 @@ export class SpaController {
         session = engine!.session;
         result = await session.addClick(click);
       } else {
-        const { model } = await this.loadModel();
+        const { predictor } = await this.loadModel();
         const slice: SliceImage = toSliceImage(image);
         const { candidates, samples } = spa.getConfig();
-        session = new SpaSession(model, { candidates, samples }, this.profileFor(model));
+        session = new SpaSession(predictor, { candidates, samples }, this.profileFor(predictor));
         result = await session.start(slice, click);
       }
       if (!this.isLatest(viewportId, request)) return;
@@ -434,7 +434,7 @@ export class SpaController {
     const notes: string[] = [];
     let added = 0;
     try {
-      const { model } = await this.loadModel();
+      const { predictor } = await this.loadModel();
       const startMask = segmentMask(labelmapSliceFor(structure.segmentationId, session.imageId), structure.segmentIndex);
       const limit = spa.getConfig().propagationLimit;
       let largest = countOn(startMask);
@@ -449,7 +449,7 @@ export class SpaController {
           const at = propagationClick(previous, slice.rows, slice.columns);
           if (!at) break;
           const { candidates, samples } = spa.getConfig();
-          const propagation = new SpaSession(model, { candidates, samples }, this.profileFor(model));
+          const propagation = new SpaSession(predictor, { candidates, samples }, this.profileFor(predictor));
           const round = await propagation.start(slice, { ...at, positive: true });
           // The recommendation under the learned preference, or the candidate that continues
           // the previous slice's mask better.

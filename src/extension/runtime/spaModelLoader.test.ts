@@ -1,4 +1,4 @@
-import { fetchModelFiles, ModelLoadError, SpaModel } from '../../core';
+import { fetchModelFiles, ModelLoadError, SpaModel, SymmetryEnsemblePredictor } from '../../core';
 import { isModelRequested, loadSpaModel, splitContractUrl } from './spaModelLoader';
 
 jest.mock('../../core', () => {
@@ -7,7 +7,7 @@ jest.mock('../../core', () => {
 });
 jest.mock('onnxruntime-web/wasm', () => ({ env: { wasm: {} } }));
 
-const location = { modelContractUrl: '/models/spa-lidc.json', ortWasmPaths: '/onnxruntime-web/' };
+const location = { modelContractUrl: '/models/spa-lidc.json', ortWasmPaths: '/onnxruntime-web/', testTimeViews: 2 };
 
 describe('spaModelLoader', () => {
   it('locates the model files from the contract URL', () => {
@@ -24,7 +24,7 @@ describe('spaModelLoader', () => {
     expect(isModelRequested()).toBe(false);
 
     fetchMock.mockResolvedValue({ contractJson: {}, contractFile: '/models/spa-lidc.json', modelBytes: new Uint8Array(4) });
-    createMock.mockResolvedValue({ contract: { name: 'spa-lidc' } });
+    createMock.mockResolvedValue({ contract: { name: 'spa-lidc', cropSizePx: 128, gridSymmetries: 8 } });
     const [a, b] = await Promise.all([loadSpaModel(location), loadSpaModel(location)]);
     expect(a).toBe(b);
     expect(createMock).toHaveBeenCalledTimes(1);
@@ -32,5 +32,8 @@ describe('spaModelLoader', () => {
     // jest's Node environment is not cross-origin isolated: one thread, and the panel says why.
     expect(a).toMatchObject({ provider: 'wasm', threads: 1, notice: expect.stringContaining('not cross-origin isolated') });
     expect(isModelRequested()).toBe(true);
+    // Sessions run the model averaged over the configured symmetry views.
+    expect(a.predictor).toBeInstanceOf(SymmetryEnsemblePredictor);
+    expect((a.predictor as SymmetryEnsemblePredictor).views).toBe(2);
   });
 });

@@ -5,10 +5,12 @@
  * once per page. A failed load rejects (with the core's ModelLoadError where the files are
  * at fault) and is forgotten, so a retry starts afresh.
  */
-import { fetchModelFiles, SpaModel, type LoadProgress, type OrtLike } from '../../core';
+import { fetchModelFiles, SpaModel, withTestTimeViews, type LoadProgress, type OrtLike, type Predictor } from '../../core';
 
 export interface LoadedSpaModel {
   model: SpaModel;
+  /** What sessions run: the model averaged over `testTimeViews` grid symmetries. */
+  predictor: Predictor;
   provider: 'wasm';
   threads: number;
   /** Set when the runtime had to run with fewer threads than it could. */
@@ -19,6 +21,8 @@ export interface ModelLocation {
   /** e.g. /models/spa-lidc.json: its folder and name locate the model files. */
   modelContractUrl: string;
   ortWasmPaths: string;
+  /** Symmetry views averaged per pass (capped at what the model declares). */
+  testTimeViews: number;
 }
 
 /** `/models/spa-lidc.json` -> { baseUrl: '/models', name: 'spa-lidc' }. */
@@ -44,6 +48,7 @@ async function load(location: ModelLocation, onProgress: (p: LoadProgress) => vo
   });
   return {
     model,
+    predictor: withTestTimeViews(model, location.testTimeViews),
     provider: 'wasm',
     threads: Number(ort.env.wasm.numThreads) || 1,
     notice: isolated ? undefined : 'The page is not cross-origin isolated, so the model runs on 1 thread (slower).',

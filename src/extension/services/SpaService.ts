@@ -1,4 +1,4 @@
-import type { PreferenceProfile, RoundResult } from '../../core';
+import { DEFAULT_TEST_TIME_VIEWS, type PreferenceProfile, type RoundResult } from '../../core';
 import type { DisplaySet, ServiceRegistration, SpaAppConfig, Subscription } from '../types';
 import type { StudyCheck } from '../utils/studyModalities';
 import PubSubService from './PubSubService';
@@ -150,6 +150,7 @@ export const DEFAULT_SPA_CONFIG: SpaAppConfig = {
   ortWasmPaths: '/onnxruntime-web/',
   candidates: 4,
   samples: 32,
+  testTimeViews: DEFAULT_TEST_TIME_VIEWS,
   propagationLimit: 10,
 };
 
