@@ -66,7 +66,6 @@
     },
     // SPA settings, read by the extension's preRegistration (SpaService configuration).
     spa: {
-      modelUrl: '/models/spa-lidc.onnx',
       modelContractUrl: '/models/spa-lidc.json',
       ortWasmPaths: runtime.ortPath,
     },

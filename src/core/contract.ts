@@ -64,7 +64,7 @@ export function parseContract(json: unknown, file: string): ModelContract {
   const segmented = c.segmentedCentrePx ?? c.cropSizePx!; // contracts before 0.4.0 segment the whole crop
   need(Number.isInteger(segmented) && segmented > 0 && segmented <= c.cropSizePx! && (c.cropSizePx! - segmented) % 2 === 0, file, 'segmentedCentrePx');
   need(Number.isInteger(c.rank) && c.rank! > 0 && Number.isInteger(c.components) && c.components! > 0, file, 'rank or components');
-  const symmetries = c.gridSymmetries ?? 1; // contracts before 0.4.1 declare none
+  const symmetries = c.gridSymmetries ?? 1; // contracts written before it existed declare none
   need([1, 2, 4, 8].includes(symmetries), file, 'gridSymmetries (1, 2, 4 or 8)');
   for (const key of ['image', 'clicks'] as const) need(c.inputs?.[key]?.name, file, `inputs.${key}`);
   for (const key of ['meanLogits', 'factor', 'mixMeans', 'mixLogvars'] as const) need(c.outputs?.[key]?.name, file, `outputs.${key}`);

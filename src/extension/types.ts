@@ -91,8 +91,6 @@ export interface ServiceRegistration<T> {
 
 /** `window.config.spa` in app-config.js. */
 export interface SpaAppConfig {
-  /** URL of the ONNX model. */
-  modelUrl: string;
   /** URL of the model's JSON contract (inputs, outputs, preprocessing). */
   modelContractUrl: string;
   /** Folder URL of onnxruntime-web's dist files (.wasm, .mjs), ending in '/'. */

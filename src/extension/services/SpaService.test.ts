@@ -4,9 +4,21 @@ describe('SpaService', () => {
   it('registers under the OHIF service names and merges its configuration', () => {
     expect(SpaService.REGISTRATION.name).toBe('spaService');
     const service = SpaService.REGISTRATION.create({
-      configuration: { modelUrl: '/m.onnx' },
+      configuration: { candidates: 3 },
     } as Parameters<typeof SpaService.REGISTRATION.create>[0]);
-    expect(service.getConfig()).toEqual({ ...DEFAULT_SPA_CONFIG, modelUrl: '/m.onnx' });
+    expect(service.getConfig()).toEqual({ ...DEFAULT_SPA_CONFIG, candidates: 3 });
+  });
+
+  it('replaces an invalid testTimeViews with the default and says so', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(new SpaService({ testTimeViews: 8 }).getConfig().testTimeViews).toBe(8);
+      expect(warn).not.toHaveBeenCalled();
+      expect(new SpaService({ testTimeViews: 3 }).getConfig().testTimeViews).toBe(DEFAULT_SPA_CONFIG.testTimeViews);
+      expect(warn.mock.calls[0][0]).toContain('window.config.spa.testTimeViews must be 1, 2, 4 or 8, got 3');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('broadcasts model status changes and unsubscribes', () => {

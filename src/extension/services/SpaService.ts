@@ -145,7 +145,6 @@ export type SpaEventPayloads = {
 };
 
 export const DEFAULT_SPA_CONFIG: SpaAppConfig = {
-  modelUrl: '/models/spa-lidc.onnx',
   modelContractUrl: '/models/spa-lidc.json',
   ortWasmPaths: '/onnxruntime-web/',
   candidates: 4,
@@ -202,6 +201,13 @@ export default class SpaService extends PubSubService<SpaEventPayloads> {
   constructor(config: Partial<SpaAppConfig> = {}) {
     super(EVENTS);
     this.config = { ...DEFAULT_SPA_CONFIG, ...config };
+    if (![1, 2, 4, 8].includes(this.config.testTimeViews)) {
+      // A typo in app-config.js should not stop the viewer: say so and use the default.
+      console.warn(
+        `[SPA for OHIF] window.config.spa.testTimeViews must be 1, 2, 4 or 8, got ${String(this.config.testTimeViews)}; using ${DEFAULT_SPA_CONFIG.testTimeViews}`
+      );
+      this.config.testTimeViews = DEFAULT_SPA_CONFIG.testTimeViews;
+    }
   }
 
   getConfig(): Readonly<SpaAppConfig> {
