@@ -54,12 +54,13 @@ function mapPlanes(planes: Float32Array, target: Uint32Array, forward: boolean):
 }
 
 /**
- * Views averaged by default: identity and mirror. On 300 validation slices 2 views raised the
- * "spa" recommendation Dice after round 3 from 0.807 to 0.814 and 8 views to 0.824, but each
- * view is one more pass (about 18 ms in the browser with 2 threads), and 2 keep a round within
- * its 60 ms budget. See the model card for the full-split figures.
+ * Views averaged by default: one (no averaging). On the whole validation split 2 views raise
+ * the "spa" recommendation Dice after rounds 1 / 3 from 0.777 / 0.802 to 0.779 / 0.808 and
+ * 8 views to 0.781 / 0.810, but each view is one more model pass (about 20 ms in the browser
+ * with 2 threads): with 2 a round took 68 ms in Chromium on a 2-core machine, over its 60 ms
+ * budget. Deployments with faster clients can set `testTimeViews`.
  */
-export const DEFAULT_TEST_TIME_VIEWS = 2;
+export const DEFAULT_TEST_TIME_VIEWS = 1;
 
 export class SymmetryEnsemblePredictor implements Predictor {
   private readonly targets: Uint32Array[];
