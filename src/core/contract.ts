@@ -7,6 +7,9 @@ import { ModelLoadError } from './errors';
 
 export const SUPPORTED_CONTRACT_VERSIONS = [1] as const;
 
+/** Numbers of GRID_SYMMETRIES (a prefix of them) a model may declare or a view count may ask for. */
+export const GRID_SYMMETRY_COUNTS: readonly number[] = [1, 2, 4, 8];
+
 export interface TensorSpec {
   name: string;
   dtype: 'float32';
@@ -65,7 +68,7 @@ export function parseContract(json: unknown, file: string): ModelContract {
   need(Number.isInteger(segmented) && segmented > 0 && segmented <= c.cropSizePx! && (c.cropSizePx! - segmented) % 2 === 0, file, 'segmentedCentrePx');
   need(Number.isInteger(c.rank) && c.rank! > 0 && Number.isInteger(c.components) && c.components! > 0, file, 'rank or components');
   const symmetries = c.gridSymmetries ?? 1; // contracts written before it existed declare none
-  need([1, 2, 4, 8].includes(symmetries), file, 'gridSymmetries (1, 2, 4 or 8)');
+  need(GRID_SYMMETRY_COUNTS.includes(symmetries), file, 'gridSymmetries (1, 2, 4 or 8)');
   for (const key of ['image', 'clicks'] as const) need(c.inputs?.[key]?.name, file, `inputs.${key}`);
   for (const key of ['meanLogits', 'factor', 'mixMeans', 'mixLogvars'] as const) need(c.outputs?.[key]?.name, file, `outputs.${key}`);
   need(c.preprocessing?.intensity?.normalise === 'minmax-per-crop', file, 'preprocessing.intensity.normalise');

@@ -4,6 +4,7 @@
  * outputs, mapped back, are averaged. A sample stays `mean + factor^T z` with one z, so one
  * pass of the batch still gives all N samples.
  */
+import { GRID_SYMMETRY_COUNTS, type ModelContract } from './contract';
 import type { ModelInput, ModelOutput, Predictor } from './model';
 
 /** One element of the square's symmetry group: transpose first, then flips. */
@@ -68,7 +69,7 @@ export class SymmetryEnsemblePredictor implements Predictor {
   /** `views`: how many of GRID_SYMMETRIES to run, at most the contract's `gridSymmetries`. */
   constructor(private readonly inner: Predictor, views: number) {
     const allowed = inner.contract.gridSymmetries;
-    if (![1, 2, 4, 8].includes(views)) throw new Error(`test-time views must be 1, 2, 4 or 8, got ${views}`);
+    if (!GRID_SYMMETRY_COUNTS.includes(views)) throw new Error(`test-time views must be 1, 2, 4 or 8, got ${views}`);
     if (views > allowed) {
       throw new Error(`test-time views ${views} exceed the ${allowed} grid symmetries that model ${inner.contract.name} was trained with`);
     }
@@ -111,11 +112,16 @@ function average(arrays: Float32Array[]): Float32Array {
   return sum;
 }
 
+/** The views that run when `views` are asked for: capped at what the model declares. */
+export function usableTestTimeViews(contract: ModelContract, views: number): number {
+  return Math.min(views, contract.gridSymmetries);
+}
+
 /**
  * The model with test-time averaging over `views` symmetries, capped at what the model
  * declares (a model that declares none runs plain); 1 view returns the model itself.
  */
 export function withTestTimeViews(model: Predictor, views: number = DEFAULT_TEST_TIME_VIEWS): Predictor {
-  const usable = Math.min(views, model.contract.gridSymmetries);
+  const usable = usableTestTimeViews(model.contract, views);
   return usable <= 1 ? model : new SymmetryEnsemblePredictor(model, usable);
 }

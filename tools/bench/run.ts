@@ -28,8 +28,8 @@ import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import webpack from 'webpack';
 
-import { countOn, deepestPoint, DEFAULT_OPTIONS, DEFAULT_TEST_TIME_VIEWS, SpaModel } from '../../src/core';
-import type { Click, ModelContract } from '../../src/core';
+import { countOn, deepestPoint, DEFAULT_OPTIONS, DEFAULT_TEST_TIME_VIEWS, parseContract, SpaModel, usableTestTimeViews } from '../../src/core';
+import type { Click } from '../../src/core';
 import { agreementClick } from '../eval/protocols';
 import { loadCropSlices, type CropSlice } from '../eval/dataset';
 import { DEFAULT_MODEL, loadOrt, MODELS_DIR, readModelFiles, type RuntimeName } from '../lib/nodeModel';
@@ -320,7 +320,8 @@ function printTable(envs: Partial<Record<EnvName, EnvFigures>>): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const contract = readModelFiles(args.model, args.models).contractJson as ModelContract;
+  const modelFiles = readModelFiles(args.model, args.models);
+  const contract = parseContract(modelFiles.contractJson, modelFiles.contractFile);
   const cases = loadCases(args, contract.cropSizePx);
   console.log(`model ${contract.name} ${contract.version} (${contract.bytes} bytes); ${cases.length} crops from ${args.data}`);
   const workload: WorkloadOptions = { warmupRounds: args.warmup, minRounds: args.rounds, samples: args.samples, views: args.views };
@@ -374,7 +375,7 @@ async function main(): Promise<void> {
     model: { name: contract.name, version: contract.version, file: contract.file, bytes: contract.bytes, sha256: contract.sha256 },
     date: new Date().toISOString(),
     machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpu_model: cpus[0]?.model ?? 'unknown', cpu_count: cpus.length },
-    config: { crops: cases.length, samples: args.samples, views: Math.min(args.views, contract.gridSymmetries ?? 1), candidates: DEFAULT_OPTIONS.candidates, warmup_rounds: args.warmup, min_timed_rounds: args.rounds, node_threads: args.nodeThreads, data: args.data },
+    config: { crops: cases.length, samples: args.samples, views: usableTestTimeViews(contract, args.views), candidates: DEFAULT_OPTIONS.candidates, warmup_rounds: args.warmup, min_timed_rounds: args.rounds, node_threads: args.nodeThreads, data: args.data },
     environments: results,
     ...(viewer && { viewer }),
     targets,

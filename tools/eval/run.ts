@@ -11,11 +11,10 @@
  */
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { DEFAULT_TEST_TIME_VIEWS, SeededRandom, withTestTimeViews } from '../../src/core';
-import { DEFAULT_MODEL, loadNodeModel, MODELS_DIR } from '../lib/nodeModel';
+import { DEFAULT_TEST_TIME_VIEWS, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
+import { DEFAULT_MODEL, loadNodeModel, readModelFiles } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
 import { PROTOCOLS, ProtocolName, raterCases, spaCase } from './protocols';
 import { BatchingPredictor, CachingPredictor, CaseResult, distributionMetrics, METHODS, MethodName, simulateCase } from './simulate';
@@ -130,7 +129,8 @@ async function main(): Promise<void> {
     await evaluateSlices(mine, args, record => process.send!({ record }));
     return;
   }
-  const model = JSON.parse(readFileSync(join(args.models ?? MODELS_DIR, `${DEFAULT_MODEL}.json`), 'utf8'));
+  const files = readModelFiles(DEFAULT_MODEL, args.models);
+  const model = parseContract(files.contractJson, files.contractFile);
   console.log(`SPA evaluation: ${slices.length} slices, model ${model.name} ${model.version}, ${args.workers} workers, N=${args.samples}, K=${args.candidates}`);
   const t0 = performance.now();
   const records: SliceRecord[] = [];
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     model: { name: model.name, version: model.version, sha256: model.sha256 },
     slices: records.length,
     seconds: (performance.now() - t0) / 1000,
-    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, views: Math.min(args.views, model.gridSymmetries ?? 1), rate: args.rate ?? null, derived: args.derived ?? null, rounds: 6, data: args.data, split: args.split ?? null, subset: args.subset },
+    settings: { samples: args.samples, candidates: args.candidates, seed: args.seed, views: usableTestTimeViews(model, args.views), rate: args.rate ?? null, derived: args.derived ?? null, rounds: 6, data: args.data, split: args.split ?? null, subset: args.subset },
     protocols: Object.fromEntries(PROTOCOLS.map(p => [p, pick('spa', p)])),
     baselines: Object.fromEntries((['frozen', 'clicks'] as const).map(m => [m, Object.fromEntries(PROTOCOLS.map(p => [p, pick(m, p)]))])),
     distribution: { ged: mean(records.map(r => r.ged)), best_of_n_dice: mean(records.map(r => r.bestOfNDice)) },

@@ -1,4 +1,4 @@
-import { DEFAULT_TEST_TIME_VIEWS, type PreferenceProfile, type RoundResult } from '../../core';
+import { DEFAULT_TEST_TIME_VIEWS, GRID_SYMMETRY_COUNTS, type PreferenceProfile, type RoundResult } from '../../core';
 import type { DisplaySet, ServiceRegistration, SpaAppConfig, Subscription } from '../types';
 import type { StudyCheck } from '../utils/studyModalities';
 import PubSubService from './PubSubService';
@@ -201,7 +201,7 @@ export default class SpaService extends PubSubService<SpaEventPayloads> {
   constructor(config: Partial<SpaAppConfig> = {}) {
     super(EVENTS);
     this.config = { ...DEFAULT_SPA_CONFIG, ...config };
-    if (![1, 2, 4, 8].includes(this.config.testTimeViews)) {
+    if (!GRID_SYMMETRY_COUNTS.includes(this.config.testTimeViews)) {
       // A typo in app-config.js should not stop the viewer: say so and use the default.
       console.warn(
         `[SPA for OHIF] window.config.spa.testTimeViews must be 1, 2, 4 or 8, got ${String(this.config.testTimeViews)}; using ${DEFAULT_SPA_CONFIG.testTimeViews}`
