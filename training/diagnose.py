@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_slices, split_patients  # noqa: E402
-from model import SpaNet  # noqa: E402
+from from_onnx import net_for_config  # noqa: E402
 from train import dice_per_item, make_batch  # noqa: E402
 
 SAMPLES = 32
@@ -45,7 +45,7 @@ def main() -> None:
     torch.set_num_threads(1)
     state = torch.load(a.checkpoint)
     cfg = state["config"]
-    net = SpaNet(cfg["base"], cfg["rank"], cfg["components"], cfg.get("zoom", 1))
+    net = net_for_config(cfg)
     net.load_state_dict(state["net"])
     net.eval()
     cache = os.path.join(os.path.dirname(a.checkpoint), "slices-cache.npz")  # train.py's, when beside the checkpoint

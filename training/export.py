@@ -22,6 +22,7 @@ from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CROP, disk_map  # noqa: E402
+from from_onnx import fold_batchnorm, net_for_config  # noqa: E402
 from model import SpaNet  # noqa: E402
 from train import CLICK_RADIUS_PX  # noqa: E402
 
@@ -40,12 +41,7 @@ def round_to_fp16(net: SpaNet) -> None:
 
     The folding happens here rather than in the ONNX exporter so that the PyTorch model the
     parity fixture is computed from holds exactly the weights the ONNX file stores."""
-    for module in net.modules():
-        if isinstance(module, torch.nn.Sequential):
-            for i in range(len(module) - 1):
-                if isinstance(module[i], torch.nn.Conv2d) and isinstance(module[i + 1], torch.nn.BatchNorm2d):
-                    module[i] = torch.nn.utils.fusion.fuse_conv_bn_eval(module[i], module[i + 1])
-                    module[i + 1] = torch.nn.Identity()
+    fold_batchnorm(net)
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(p.half().float())
@@ -117,7 +113,7 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict,
                           "scale": 255, "constantCrop": "grey = 0"},
         },
         "clickEncoding": {"channels": ["positive", "negative"], "shape": "disk", "radiusPx": CLICK_RADIUS_PX, "value": 1.0},
-        "training": {k: config.get(k) for k in ("init", "iters", "batch", "lr", "base", "rank", "components", "zoom", "beta", "recentre_prob", "coverage_weight", "consensus_weight", "mean_weight", "split_seed", "val_fraction")},
+        "training": {k: config.get(k) for k in ("init", "init_onnx", "patch", "iters", "batch", "lr", "base", "rank", "components", "zoom", "beta", "recentre_prob", "coverage_weight", "consensus_weight", "mean_weight", "split_seed", "val_fraction")},
         "licence": "Model weights trained on LIDC-IDRI (CC BY 3.0); research use only, not for diagnosis.",
         "attribution": ATTRIBUTION,
     }
@@ -161,7 +157,7 @@ def main() -> None:
     if args.checkpoint:
         state = torch.load(args.checkpoint)
         config = state["config"]
-        net = SpaNet(base=config["base"], rank=config["rank"], components=config["components"], zoom=config.get("zoom", 1))
+        net = net_for_config(config)
         net.load_state_dict(state["net"])
     else:
         torch.manual_seed(0)

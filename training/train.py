@@ -21,6 +21,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CROP, SliceSet, disk_map, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
+from from_onnx import load_onnx_net  # noqa: E402
 
 CLICK_RADIUS_PX = 3.0
 
@@ -62,6 +63,22 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
     return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers)
 
 
+def central_patches(tensors, patch: int, rng: np.random.Generator):
+    """The same patch x patch window of every tensor [B,C,H,W], one window per item, placed
+    near the crop's centre (where the nodule or the first click is) with up to a quarter of
+    the spare margin of jitter. Training on 64 x 64 windows costs a quarter of the full crop;
+    99 % of the readers' masks lie in the centre half."""
+    b, size = tensors[0].shape[0], tensors[0].shape[-1]
+    spare = size - patch
+    jitter = spare // 4
+    out = [torch.empty(t.shape[:2] + (patch, patch), dtype=t.dtype) for t in tensors]
+    for i in range(b):
+        r0, c0 = (spare // 2 + rng.integers(-jitter, jitter + 1, 2)).tolist()
+        for t, o in zip(tensors, out):
+            o[i] = t[i, :, r0:r0 + patch, c0:c0 + patch]
+    return tuple(out)
+
+
 def prior_sample_loss(logits_BSHW: torch.Tensor, readers_BRHW: torch.Tensor, per: str = "sample") -> torch.Tensor:
     """Each prior sample must match some reader who marked the slice: mean over samples of the
     smallest (per-pixel BCE + soft Dice) against those readers (a min-of-readers loss).
@@ -79,7 +96,8 @@ def prior_sample_loss(logits_BSHW: torch.Tensor, readers_BRHW: torch.Tensor, per
         best = loss.min(dim=1).values  # [B, R]
         return (best * marked).sum() / marked.sum().clamp(min=1)
     loss = loss.masked_fill(~marked.unsqueeze(1), float("inf"))
-    return loss.min(dim=2).values.mean()
+    any_marked = marked.any(1)  # a training patch can miss every mask
+    return loss.min(dim=2).values[any_marked].mean() if any_marked.any() else logits_BSHW.sum() * 0
 
 
 def coverage_loss(mean_logits: torch.Tensor, factor: torch.Tensor, mix_means: torch.Tensor, readers_BRHW: torch.Tensor) -> torch.Tensor:
@@ -120,7 +138,14 @@ class Trainer:
         os.makedirs(args.out, exist_ok=True)
         self.log_file = open(os.path.join(args.out, "train.log"), "a")
         torch.manual_seed(args.seed)
-        self.net = SpaNet(base=args.base, rank=args.rank, components=args.components, zoom=args.zoom)
+        if args.init_onnx:
+            # The shipped file's BatchNorms are folded: train the folded network as it is.
+            self.net = load_onnx_net(args.init_onnx)
+            if (self.net.rank, self.net.components) != (args.rank, args.components):
+                raise ValueError(f"{args.init_onnx} has rank {self.net.rank} and {self.net.components} components; pass the same --rank and --components")
+            args.base, args.zoom, args.folded = self.net.enc[0][0].out_channels, self.net.zoom, True
+        else:
+            self.net = SpaNet(base=args.base, rank=args.rank, components=args.components, zoom=args.zoom)
         self.post = PosteriorNet(rank=args.rank)
         params = list(self.net.parameters()) + list(self.post.parameters())
         self.opt = torch.optim.Adam(params, lr=args.lr)
@@ -156,6 +181,8 @@ class Trainer:
             self.net.load_state_dict(state["net"])
             self.post.load_state_dict(state["post"])
             self.log(f"initialised from {a.init} (its step {state['step']})")
+        if a.init_onnx and not os.path.exists(ckpt):
+            self.log(f"initialised from {a.init_onnx} (BatchNorm folded; fresh posterior network)")
         if os.path.exists(ckpt):
             state = torch.load(ckpt)
             self.net.load_state_dict(state["net"])
@@ -173,6 +200,8 @@ class Trainer:
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch)
         image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob)
+        if a.patch < CROP:
+            image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
         mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
         mu_q, logvar_q = self.post(image, clicks, target)
         z = mu_q + (0.5 * logvar_q).exp() * torch.randn_like(mu_q)
@@ -188,10 +217,17 @@ class Trainer:
         consensus = consensus_loss(prior_logits, soft)
         coverage = coverage_loss(mean_logits, factor, mix_means, readers) if a.coverage_weight else torch.zeros(())
         loss = recon + a.mean_weight * mean_fit + a.prior_weight * prior_fit + a.consensus_weight * consensus + a.coverage_weight * coverage + a.beta * kl / n_px
+        if self.step < a.posterior_warmup:
+            # A fresh posterior network (after --init-onnx) first learns to encode the readers
+            # while the shipped network stays as it is, so its random codes do not pull on it.
+            loss = recon + a.beta * kl / n_px
         for g in self.opt.param_groups:
             g["lr"] = self.lr_at(self.step)
         self.opt.zero_grad()
         loss.backward()
+        if self.step < a.posterior_warmup:
+            for p in self.net.parameters():
+                p.grad = None
         torch.nn.utils.clip_grad_norm_(list(self.net.parameters()) + list(self.post.parameters()), 5.0)
         self.opt.step()
         self.step += 1
@@ -262,6 +298,9 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--coverage-weight", type=float, default=0.0, help="weight of the loss that every reader be matched by some component's mean (against mixture collapse)")
     p.add_argument("--prior-samples", type=int, default=6)
     p.add_argument("--init", help="checkpoint.pt of an earlier run to start from (weights only; fresh optimiser and schedule)")
+    p.add_argument("--init-onnx", help="a shipped .onnx (beside its .json) to fine-tune: its folded weights, a fresh posterior network")
+    p.add_argument("--posterior-warmup", type=int, default=0, help="first steps train only the posterior network (use with --init-onnx)")
+    p.add_argument("--patch", type=int, default=CROP, help="train on patch x patch windows near the crop's centre (64: a quarter of the cost); validation stays on full crops")
     p.add_argument("--max-extra-clicks", type=int, default=2)
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--val-fraction", type=float, default=0.15)
@@ -273,6 +312,10 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--smoke", action="store_true", help="tiny subset, for the test suite")
     args = p.parse_args(argv)
+    if not 16 <= args.patch <= CROP or args.patch % 16:
+        raise ValueError(f"--patch must be a multiple of 16 between 16 and {CROP}, got {args.patch}")
+    if args.init and args.init_onnx:
+        raise ValueError("--init and --init-onnx: pass one")
     for name in ("iters", "batch", "base", "rank", "components"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name} must be >= 1, got {getattr(args, name)}")

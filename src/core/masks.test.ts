@@ -1,4 +1,4 @@
-import { centroid, countOn, deepestPoint, dice, distanceInside, iou, largestComponent } from './masks';
+import { centroid, componentsAt, countOn, deepestPoint, dice, distanceInside, iou, largestComponent } from './masks';
 
 function maskOf(height: number, width: number, pixels: [number, number][]): Uint8Array {
   const m = new Uint8Array(height * width);
@@ -140,6 +140,25 @@ describe('largestComponent', () => {
 
   it('returns an empty mask for an empty mask', () => {
     expect(largestComponent(new Uint8Array(9), 3, 3).every(v => v === 0)).toBe(true);
+  });
+});
+
+describe('componentsAt', () => {
+  const H = 6;
+  const W = 6;
+  const a: [number, number][] = [[0, 0], [1, 0], [2, 0]];
+  const b: [number, number][] = [[0, 3], [0, 4], [1, 3], [1, 4]];
+  const c: [number, number][] = [[5, 5]];
+  const mask = maskOf(H, W, [...a, ...b, ...c]);
+
+  it('keeps the components that hold a point, however small, and drops the rest', () => {
+    expect(Array.from(componentsAt(mask, [{ row: 1, col: 0 }], H, W))).toEqual(Array.from(maskOf(H, W, a)));
+    expect(Array.from(componentsAt(mask, [{ row: 5, col: 5 }, { row: 0, col: 4 }], H, W))).toEqual(Array.from(maskOf(H, W, [...b, ...c])));
+  });
+
+  it('returns the mask unchanged when no point is inside it (or inside the grid)', () => {
+    expect(componentsAt(mask, [{ row: 4, col: 1 }, { row: -3, col: 2 }, { row: 2, col: 9 }], H, W)).toBe(mask);
+    expect(componentsAt(mask, [], H, W)).toBe(mask);
   });
 });
 

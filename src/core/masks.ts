@@ -74,18 +74,16 @@ export function deepestPoint(region: Uint8Array, height: number, width: number):
   return best < 0 ? null : { row: Math.floor(best / width), col: best % width };
 }
 
-/** The largest 4-connected component of a mask (empty mask in, empty mask out). */
-export function largestComponent(mask: Uint8Array, height: number, width: number): Uint8Array {
-  const label = new Int32Array(height * width);
+/** 4-connected components of a mask: a label per pixel (0 outside, 1..count inside) and each label's size at index label. */
+export function labelComponents(mask: Uint8Array, height: number, width: number): { labelHW: Int32Array; sizes: number[] } {
+  const labelHW = new Int32Array(height * width);
+  const sizes = [0];
   const stack: number[] = [];
-  let bestLabel = 0;
-  let bestSize = 0;
-  let next = 0;
   for (let start = 0; start < mask.length; start++) {
-    if (!mask[start] || label[start]) continue;
-    next++;
+    if (!mask[start] || labelHW[start]) continue;
+    const next = sizes.length;
     let size = 0;
-    label[start] = next;
+    labelHW[start] = next;
     stack.push(start);
     while (stack.length) {
       const i = stack.pop()!;
@@ -93,8 +91,8 @@ export function largestComponent(mask: Uint8Array, height: number, width: number
       const y = Math.floor(i / width);
       const x = i % width;
       const visit = (j: number) => {
-        if (mask[j] && !label[j]) {
-          label[j] = next;
+        if (mask[j] && !labelHW[j]) {
+          labelHW[j] = next;
           stack.push(j);
         }
       };
@@ -103,13 +101,38 @@ export function largestComponent(mask: Uint8Array, height: number, width: number
       if (x > 0) visit(i - 1);
       if (x < width - 1) visit(i + 1);
     }
-    if (size > bestSize) {
-      bestSize = size;
-      bestLabel = next;
-    }
+    sizes.push(size);
   }
+  return { labelHW, sizes };
+}
+
+/** The largest 4-connected component of a mask (empty mask in, empty mask out). */
+export function largestComponent(mask: Uint8Array, height: number, width: number): Uint8Array {
+  const { labelHW, sizes } = labelComponents(mask, height, width);
+  let best = 0;
+  for (let l = 1; l < sizes.length; l++) if (sizes[l] > sizes[best]) best = l;
   const out = new Uint8Array(mask.length);
-  for (let i = 0; i < out.length; i++) out[i] = bestLabel && label[i] === bestLabel ? 1 : 0;
+  for (let i = 0; i < out.length; i++) out[i] = best && labelHW[i] === best ? 1 : 0;
+  return out;
+}
+
+/**
+ * The 4-connected components of a mask that hold at least one of `points`: the structure the
+ * user clicked, without separate blobs elsewhere in the crop. A mask that holds none of the
+ * points comes back unchanged (the model disagrees with the clicks; hiding its answer would
+ * not help the user).
+ */
+export function componentsAt(mask: Uint8Array, points: readonly PixelPoint[], height: number, width: number): Uint8Array {
+  const { labelHW } = labelComponents(mask, height, width);
+  const keep = new Set<number>();
+  for (const p of points) {
+    if (p.row < 0 || p.col < 0 || p.row >= height || p.col >= width) continue;
+    const l = labelHW[p.row * width + p.col];
+    if (l) keep.add(l);
+  }
+  if (!keep.size) return mask;
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = keep.has(labelHW[i]) ? 1 : 0;
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { loadNodeModel, loadOrt, readModelFiles } from '../../tools/lib/nodeModel';
-import { SpaCancelledError, SpaModel, SpaSession, SliceImage, SpaInputError } from '.';
+import { parseContract, SpaCancelledError, SpaModel, SpaSession, SliceImage, SpaInputError } from '.';
+import type { ModelInput, ModelOutput, Predictor } from '.';
 
 function syntheticSlice(rows: number, columns: number): SliceImage {
   // A bright disk (a "nodule", +40 HU) of radius 8 at (40, 50) on lung (-850 HU).
@@ -102,5 +103,36 @@ describe('SpaSession on the shipped model (onnxruntime-node)', () => {
     const r = await second;
     expect(r.clicks[0]).toEqual({ row: 42, col: 52, positive: true });
     expect(s.current).toBe(r);
+  });
+});
+
+describe('SpaSession masks', () => {
+  /** A model that is sure of two disks (radius 6) in the crop: at (40, 40) and at (40, 90). */
+  class TwoBlobModel implements Predictor {
+    readonly contract = parseContract(readModelFiles().contractJson, 'spa-lidc.json');
+    async predict(batch: readonly ModelInput[]): Promise<ModelOutput[]> {
+      const { cropSizePx: s, rank, components } = this.contract;
+      return batch.map(() => {
+        const meanLogitsHW = new Float32Array(s * s).fill(-10);
+        for (let y = 0; y < s; y++) for (let x = 0; x < s; x++) {
+          if ((y - 40) ** 2 + (x - 40) ** 2 <= 36 || (y - 40) ** 2 + (x - 90) ** 2 <= 36) meanLogitsHW[y * s + x] = 10;
+        }
+        return { meanLogitsHW, factorRHW: new Float32Array(rank * s * s), mixMeansMR: new Float32Array(components * rank), mixLogvarsMR: new Float32Array(components * rank) };
+      });
+    }
+  }
+
+  it('keep only the structure a positive click is on, also after a click on the other one', async () => {
+    const slice = syntheticSlice(128, 128);
+    const session = new SpaSession(new TwoBlobModel());
+    const round = await session.start(slice, { row: 40, col: 40, positive: true }, { cropCentre: { row: 64, col: 64 } });
+    expect(round.meanProbHW[40 * 128 + 90]).toBeGreaterThan(0.99); // the model sees both ...
+    for (const mask of [round.recommendationHW, ...round.candidates.map(c => c.maskHW)]) {
+      expect(mask[40 * 128 + 40]).toBe(1); // ... the masks hold the clicked one only
+      expect(mask[40 * 128 + 90]).toBe(0);
+    }
+    const both = await session.addClick({ row: 40, col: 90, positive: true });
+    expect(both.recommendationHW[40 * 128 + 40]).toBe(1);
+    expect(both.recommendationHW[40 * 128 + 90]).toBe(1);
   });
 });

@@ -3,6 +3,7 @@
  * Framework-free: the OHIF panel and the evaluation harness both drive this class.
  */
 import { kMeansPlusPlus } from './clustering';
+import { componentsAt } from './masks';
 import { SpaInputError } from './errors';
 import type { ModelOutput, Predictor } from './model';
 import { derivedClick, PreferenceProfile, responsibilities, uniformProfile, updateWeights } from './preference';
@@ -40,6 +41,7 @@ export interface RoundResult {
   greyHW: Uint8Array;
   clicks: Click[];
   piM: number[];
+  /** The samples' majority vote, only the parts connected to a positive click. */
   recommendationHW: Uint8Array;
   meanProbHW: Float32Array;
   uncertaintyHW: Float32Array;
@@ -220,15 +222,20 @@ export class SpaSession {
     const rng = new SeededRandom(this.options.seed * 1000003 + round);
     const samples = drawSamples(output, piM, this.options.samples, rank, rng);
     const summary = summariseSamples(samples);
+    // Masks keep only the parts connected to a positive click: the structure the user pointed at.
+    const origin = this.cropOriginPx;
+    const seeds = clicks.filter(c => c.positive).map(c => ({ row: c.row - origin.row, col: c.col - origin.col }));
+    const clicked = (maskHW: Uint8Array) => componentsAt(maskHW, seeds, cropSizePx, cropSizePx);
     const result: RoundResult = {
       round,
-      cropOriginPx: this.cropOriginPx,
+      cropOriginPx: origin,
       cropSizePx,
       greyHW: this.greyHW!,
       clicks,
       piM,
       ...summary,
-      candidates: makeCandidates(samples, this.options.candidates, rng),
+      recommendationHW: clicked(summary.recommendationHW),
+      candidates: makeCandidates(samples, this.options.candidates, rng, clicked),
     };
     this.history.push({ result, output, samples });
     return result;
@@ -258,8 +265,11 @@ function roundClick(c: Click): Click {
   return { row: Math.round(c.row), col: Math.round(c.col), positive: c.positive };
 }
 
-/** K clusters of the samples, each as the majority mask of its members, largest first; identical masks merged. */
-export function makeCandidates(samples: SampleSet, k: number, rng: SeededRandom): Candidate[] {
+/**
+ * K clusters of the samples, each as the majority mask of its members (passed through
+ * `finish`, default as is), largest first; identical masks merged.
+ */
+export function makeCandidates(samples: SampleSet, k: number, rng: SeededRandom, finish: (maskHW: Uint8Array) => Uint8Array = m => m): Candidate[] {
   const pixels = samples.probsNHW.length / samples.n;
   const { assignmentN, k: found } = kMeansPlusPlus(samples.probsNHW, samples.n, k, rng, { activePixels: samples.differingPixels });
   const out: Candidate[] = [];
@@ -267,8 +277,9 @@ export function makeCandidates(samples: SampleSet, k: number, rng: SeededRandom)
     const members: number[] = [];
     assignmentN.forEach((a, i) => a === c && members.push(i));
     const meanHW = meanOfSamples(samples, members);
-    const maskHW = new Uint8Array(pixels);
-    for (let p = 0; p < pixels; p++) maskHW[p] = meanHW[p] >= 0.5 ? 1 : 0;
+    const voteHW = new Uint8Array(pixels);
+    for (let p = 0; p < pixels; p++) voteHW[p] = meanHW[p] >= 0.5 ? 1 : 0;
+    const maskHW = finish(voteHW);
     const same = out.find(o => sameMask(o.maskHW, maskHW));
     if (same) {
       same.sampleIndices.push(...members);

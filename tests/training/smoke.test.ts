@@ -53,6 +53,32 @@ describe('training smoke test', () => {
     expect(resumed).toMatch(/resumed at step 3/);
   }, 300_000);
 
+  it('rebuilds a trainable network from the exported ONNX file, fine-tunes it on patches and exports it again', () => {
+    // from_onnx gives back exactly what the file computes: the parity fixture's outputs.
+    const check = [
+      'import sys, json, base64, numpy as np, torch',
+      "sys.path.insert(0, 'training')",
+      'from from_onnx import load_onnx_net',
+      'from data import disk_map',
+      `d = ${JSON.stringify(join(work, 'models'))}`,
+      "fx = json.load(open(d + '/spa-lidc-parity.json'))",
+      "img = np.frombuffer(base64.b64decode(fx['imageGrey']), np.uint8).reshape(128, 128).astype(np.float32) / 255",
+      "clicks = np.stack([disk_map([tuple(p) for p in fx[k]], 3.0) for k in ('positive', 'negative')])",
+      "m, f, mm, ml = load_onnx_net(d + '/spa-lidc.onnx')(torch.from_numpy(img)[None, None], torch.from_numpy(clicks)[None])",
+      "print(float(np.abs(m.detach().flatten()[fx['pixels']].numpy() - np.array(fx['meanLogits'])).max()))",
+    ].join('\n');
+    const gap = Number(execFileSync(PYTHON, ['-c', check], { cwd: ROOT, encoding: 'utf8' }).trim());
+    expect(gap).toBeLessThan(1e-5);
+    const out = join(work, 'finetune');
+    const log = execFileSync(PYTHON, ['training/train.py', '--data', join(work, 'data'), '--out', out, '--smoke', '--init-onnx', join(work, 'models', 'spa-lidc.onnx'),
+      '--patch', '64', '--posterior-warmup', '1', '--iters', '2', '--batch', '4', '--log-every', '1', '--val-every', '2', '--val-slices', '8'], { cwd: ROOT, encoding: 'utf8' });
+    expect(log).toMatch(/initialised from .*spa-lidc\.onnx/);
+    expect(log).toMatch(/step 2\/2 loss \d/);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ folded: true, base: 12, zoom: 2, patch: 64 });
+    const exported = execFileSync(PYTHON, ['training/export.py', '--checkpoint', join(out, 'model.pt'), '--out', join(out, 'models'), '--fixture-out', join(out, 'models')], { cwd: ROOT, encoding: 'utf8' });
+    expect(exported).toMatch(/wrote .*spa-lidc\.onnx/);
+  }, 300_000);
+
   it('exports an ONNX model that onnxruntime-node runs like PyTorch', async () => {
     model = await loadNodeModel('node', { dir: join(work, 'models') });
     const fixture = JSON.parse(readFileSync(join(work, 'models', 'spa-lidc-parity.json'), 'utf8'));
