@@ -147,8 +147,8 @@ class Trainer:
         else:
             self.net = SpaNet(base=args.base, rank=args.rank, components=args.components, zoom=args.zoom)
         self.post = PosteriorNet(rank=args.rank)
-        params = list(self.net.parameters()) + list(self.post.parameters())
-        self.opt = torch.optim.Adam(params, lr=args.lr)
+        # Two groups: after --posterior-warmup the network's learning rate warms up afresh.
+        self.opt = torch.optim.Adam([{"params": self.net.parameters()}, {"params": self.post.parameters()}], lr=args.lr)
         self.step = 0
         self.rng = np.random.default_rng(args.seed)
 
@@ -158,8 +158,9 @@ class Trainer:
         self.log_file.write(line + "\n")
         self.log_file.flush()
 
-    def lr_at(self, step: int) -> float:
-        warm = min(1.0, (step + 1) / 100)
+    def lr_at(self, step: int, start: int = 0) -> float:
+        """Cosine over --iters with 100 warm-up steps from `start`."""
+        warm = min(1.0, max(0, step - start + 1) / 100)
         return self.args.lr * warm * 0.5 * (1 + math.cos(math.pi * min(1.0, step / self.args.iters)))
 
     def on_train_start(self) -> None:
@@ -221,8 +222,9 @@ class Trainer:
             # A fresh posterior network (after --init-onnx) first learns to encode the readers
             # while the shipped network stays as it is, so its random codes do not pull on it.
             loss = recon + a.beta * kl / n_px
-        for g in self.opt.param_groups:
-            g["lr"] = self.lr_at(self.step)
+        net_group, post_group = self.opt.param_groups
+        net_group["lr"] = self.lr_at(self.step, a.posterior_warmup)
+        post_group["lr"] = self.lr_at(self.step)
         self.opt.zero_grad()
         loss.backward()
         if self.step < a.posterior_warmup:
@@ -271,7 +273,7 @@ class Trainer:
             if self.step % self.args.log_every == 0 or self.step == self.args.iters:
                 avg = {k: np.mean([r[k] for r in running]) for k in running[0]}
                 eta = (time.time() - t0) / max(1, len(running)) * (self.args.iters - self.step)
-                self.log(f"step {self.step}/{self.args.iters} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items()) + f" lr {self.lr_at(self.step):.2e} eta {eta / 60:.1f} min")
+                self.log(f"step {self.step}/{self.args.iters} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items()) + f" lr {self.lr_at(self.step, self.args.posterior_warmup):.2e} eta {eta / 60:.1f} min")
                 running, t0 = [], time.time()
             if self.step % self.args.val_every == 0 or self.step == self.args.iters:
                 self.log(f"step {self.step} " + " ".join(f"{k} {v:.4f}" for k, v in self.validation_step().items()))
