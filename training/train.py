@@ -16,6 +16,8 @@ from typing import Dict, List
 
 import numpy as np
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -133,10 +135,13 @@ def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 class Trainer:
     """Lifecycle: on_train_start -> (train_step, maybe validation_step) * iters -> on_train_end."""
 
-    def __init__(self, args: argparse.Namespace):
+    def __init__(self, args: argparse.Namespace, rank: int = 0):
         self.args = args
+        # With --procs P, P processes each take batch / P items and average their gradients;
+        # rank 0 logs, validates and saves.
+        self.rank = rank
         os.makedirs(args.out, exist_ok=True)
-        self.log_file = open(os.path.join(args.out, "train.log"), "a")
+        self.log_file = open(os.path.join(args.out, "train.log"), "a") if rank == 0 else None
         torch.manual_seed(args.seed)
         if args.init_onnx:
             # The shipped file's BatchNorms are folded: train the folded network as it is.
@@ -150,9 +155,20 @@ class Trainer:
         # Two groups: after --posterior-warmup the network's learning rate warms up afresh.
         self.opt = torch.optim.Adam([{"params": self.net.parameters()}, {"params": self.post.parameters()}], lr=args.lr)
         self.step = 0
-        self.rng = np.random.default_rng(args.seed)
+        self.reseed()
+
+    def reseed(self) -> None:
+        """Batches and noise from (seed, step, rank): the same run draws the same, resumed or not."""
+        a = self.args
+        if not (self.rank or self.step):
+            self.rng = np.random.default_rng(a.seed)  # torch keeps the stream that built the network
+            return
+        self.rng = np.random.default_rng([a.seed, self.step, self.rank] if self.rank else [a.seed, self.step])
+        torch.manual_seed(a.seed + self.step + 1_000_003 * self.rank)
 
     def log(self, msg: str) -> None:
+        if self.rank:
+            return
         line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {msg}"
         print(line, flush=True)
         self.log_file.write(line + "\n")
@@ -165,17 +181,23 @@ class Trainer:
 
     def on_train_start(self) -> None:
         a = self.args
-        data = load_slices(a.data, os.path.join(a.out, "slices-cache.npz") if not a.smoke else None)
+        cache = os.path.join(a.out, "slices-cache.npz") if not a.smoke else None
+        if self.rank:
+            dist.barrier()  # rank 0 writes the cache first
+        data = load_slices(a.data, cache)
+        if a.procs > 1 and not self.rank:
+            dist.barrier()
         train_p, val_p = split_patients(data.patients_S, a.val_fraction, a.split_seed)
         val_set = set(val_p)
         self.train = data.subset([i for i, p in enumerate(data.patients_S) if p not in val_set])
         self.val = data.subset([i for i, p in enumerate(data.patients_S) if p in val_set])
         if a.smoke:
             self.train, self.val = self.train.subset(range(min(32, len(self.train)))), self.val.subset(range(min(16, len(self.val))))
-        with open(os.path.join(a.out, "split.json"), "w") as f:
-            json.dump({"seed": a.split_seed, "val_fraction": a.val_fraction, "train_patients": train_p, "val_patients": val_p}, f, indent=1)
-        with open(os.path.join(a.out, "config.json"), "w") as f:
-            json.dump(vars(a), f, indent=1)
+        if not self.rank:
+            with open(os.path.join(a.out, "split.json"), "w") as f:
+                json.dump({"seed": a.split_seed, "val_fraction": a.val_fraction, "train_patients": train_p, "val_patients": val_p}, f, indent=1)
+            with open(os.path.join(a.out, "config.json"), "w") as f:
+                json.dump(vars(a), f, indent=1)
         ckpt = os.path.join(a.out, "checkpoint.pt")
         if a.init and not os.path.exists(ckpt):
             state = torch.load(a.init)
@@ -190,8 +212,7 @@ class Trainer:
             self.post.load_state_dict(state["post"])
             self.opt.load_state_dict(state["opt"])
             self.step = state["step"]
-            self.rng = np.random.default_rng([a.seed, self.step])
-            torch.manual_seed(a.seed + self.step)
+            self.reseed()
             self.log(f"resumed at step {self.step}")
         self.log(f"train slices {len(self.train)} ({len(train_p)} patients), val slices {len(self.val)} ({len(val_p)} patients), "
                  f"params {sum(p.numel() for p in self.net.parameters())}")
@@ -199,7 +220,7 @@ class Trainer:
     def train_step(self) -> Dict[str, float]:
         a = self.args
         self.net.train(); self.post.train()
-        idx = self.rng.integers(0, len(self.train), a.batch)
+        idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
         image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob)
         if a.patch < CROP:
             image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
@@ -230,10 +251,25 @@ class Trainer:
         if self.step < a.posterior_warmup:
             for p in self.net.parameters():
                 p.grad = None
+        if a.procs > 1:
+            self.average_gradients()
         torch.nn.utils.clip_grad_norm_(list(self.net.parameters()) + list(self.post.parameters()), 5.0)
         self.opt.step()
         self.step += 1
         return {"loss": loss.item(), "recon": recon.item(), "mean": mean_fit.item(), "prior": prior_fit.item(), "consensus": consensus.item(), "coverage": coverage.item(), "kl": kl.item()}
+
+    def average_gradients(self) -> None:
+        """One all-reduce of every gradient, flattened; a missing one (the network's during
+        --posterior-warmup) counts as zero and stays missing."""
+        params = list(self.net.parameters()) + list(self.post.parameters())
+        present = [p for p in params if p.grad is not None]
+        flat = torch.cat([p.grad.flatten() for p in present])
+        dist.all_reduce(flat)
+        flat /= self.args.procs
+        offset = 0
+        for p in present:
+            p.grad.copy_(flat[offset:offset + p.numel()].view_as(p.grad))
+            offset += p.numel()
 
     @torch.no_grad()
     def validation_step(self) -> Dict[str, float]:
@@ -260,6 +296,8 @@ class Trainer:
         return float(np.mean(dices))
 
     def save(self) -> None:
+        if self.rank:
+            return
         tmp = os.path.join(self.args.out, "checkpoint.pt.tmp")
         torch.save({"net": self.net.state_dict(), "post": self.post.state_dict(), "opt": self.opt.state_dict(), "step": self.step}, tmp)
         os.replace(tmp, os.path.join(self.args.out, "checkpoint.pt"))
@@ -275,11 +313,25 @@ class Trainer:
                 eta = (time.time() - t0) / max(1, len(running)) * (self.args.iters - self.step)
                 self.log(f"step {self.step}/{self.args.iters} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items()) + f" lr {self.lr_at(self.step, self.args.posterior_warmup):.2e} eta {eta / 60:.1f} min")
                 running, t0 = [], time.time()
-            if self.step % self.args.val_every == 0 or self.step == self.args.iters:
+            if (self.step % self.args.val_every == 0 or self.step == self.args.iters) and not self.rank:
                 self.log(f"step {self.step} " + " ".join(f"{k} {v:.4f}" for k, v in self.validation_step().items()))
                 self.save()
         self.save()
+        if self.args.procs > 1:
+            self.check_in_step()
         self.log("done")
+
+    def check_in_step(self) -> None:
+        """The processes must hold the same weights (same start, same averaged gradients)."""
+        flat = torch.cat([p.detach().flatten() for p in self.net.parameters()])
+        spread = flat.clone()
+        dist.all_reduce(spread, op=dist.ReduceOp.MAX)
+        low = flat.clone()
+        dist.all_reduce(low, op=dist.ReduceOp.MIN)
+        gap = (spread - low).abs().max().item()
+        if gap > 1e-6:
+            raise RuntimeError(f"the {self.args.procs} training processes drifted apart (largest weight gap {gap:.2e})")
+        self.log(f"{self.args.procs} processes hold the same weights (largest gap {gap:.1e})")
 
 
 def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
@@ -312,10 +364,13 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--val-every", type=int, default=250)
     p.add_argument("--val-slices", type=int, default=256)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--procs", type=int, default=1, help="data-parallel processes (one per core: 2 on a 2-core machine halves the time); each takes batch / procs items")
     p.add_argument("--smoke", action="store_true", help="tiny subset, for the test suite")
     args = p.parse_args(argv)
     if not 16 <= args.patch <= CROP or args.patch % 16:
         raise ValueError(f"--patch must be a multiple of 16 between 16 and {CROP}, got {args.patch}")
+    if args.procs < 1 or args.batch % args.procs:
+        raise ValueError(f"--procs must be >= 1 and divide --batch ({args.batch}), got {args.procs}")
     if args.init and args.init_onnx:
         raise ValueError("--init and --init-onnx: pass one")
     for name in ("iters", "batch", "base", "rank", "components"):
@@ -324,7 +379,22 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def run_process(rank: int, args: argparse.Namespace, port: int) -> None:
+    torch.set_num_threads(args.threads)
+    if args.procs > 1:
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=args.procs)
+    Trainer(args, rank).run()
+    if args.procs > 1:
+        dist.destroy_process_group()
+
+
 if __name__ == "__main__":
     args = parse_args()
-    torch.set_num_threads(args.threads)
-    Trainer(args).run()
+    if args.procs == 1:
+        run_process(0, args, 0)
+    else:
+        import socket
+        with socket.socket() as s:  # a free port for the processes to meet on
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        mp.spawn(run_process, args=(args, port), nprocs=args.procs)
