@@ -306,14 +306,15 @@ class Trainer:
     def run(self) -> None:
         self.on_train_start()
         t0, running = time.time(), []
-        while self.step < self.args.iters:
+        last = min(self.args.iters, self.args.stop_at or self.args.iters)
+        while self.step < last:
             running.append(self.train_step())
-            if self.step % self.args.log_every == 0 or self.step == self.args.iters:
+            if self.step % self.args.log_every == 0 or self.step == last:
                 avg = {k: np.mean([r[k] for r in running]) for k in running[0]}
                 eta = (time.time() - t0) / max(1, len(running)) * (self.args.iters - self.step)
                 self.log(f"step {self.step}/{self.args.iters} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items()) + f" lr {self.lr_at(self.step, self.args.posterior_warmup):.2e} eta {eta / 60:.1f} min")
                 running, t0 = [], time.time()
-            if (self.step % self.args.val_every == 0 or self.step == self.args.iters) and not self.rank:
+            if (self.step % self.args.val_every == 0 or self.step == last) and not self.rank:
                 self.log(f"step {self.step} " + " ".join(f"{k} {v:.4f}" for k, v in self.validation_step().items()))
                 self.save()
         self.save()
@@ -352,6 +353,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--coverage-weight", type=float, default=0.0, help="weight of the loss that every reader be matched by some component's mean (against mixture collapse)")
     p.add_argument("--prior-samples", type=int, default=6)
     p.add_argument("--init", help="checkpoint.pt of an earlier run to start from (weights only; fresh optimiser and schedule)")
+    p.add_argument("--stop-at", type=int, help="stop after this step, the schedule still spanning --iters (how stage 5 was cut short)")
     p.add_argument("--init-onnx", help="a shipped .onnx (beside its .json) to fine-tune: its folded weights, a fresh posterior network")
     p.add_argument("--posterior-warmup", type=int, default=0, help="first steps train only the posterior network (use with --init-onnx)")
     p.add_argument("--patch", type=int, default=CROP, help="train on patch x patch windows near the crop's centre (64: a quarter of the cost); validation stays on full crops")
