@@ -45,9 +45,8 @@ def load_onnx_net(onnx_path: str) -> SpaNet:
     with open(contract_path) as f:
         c = json.load(f)
     training = c.get("training") or {}
-    net = SpaNet(base=training.get("base", 12), rank=c["rank"], components=c["components"], zoom=training.get("zoom", 1))
-    net.eval()
-    fold_batchnorm(net)
+    net = net_for_config({"base": training.get("base", 12), "rank": c["rank"], "components": c["components"],
+                          "zoom": training.get("zoom", 1), "folded": True})
     weights = {}
     for init in onnx.load(onnx_path).graph.initializer:
         name = init.name[:-len("_fp16")] if init.name.endswith("_fp16") else init.name
