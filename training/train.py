@@ -21,24 +21,30 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, SliceSet, disk_map, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
+from data import CROP, SliceSet, cut_at_border, disk_map, flatten_background, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
 CLICK_RADIUS_PX = 3.0
 
 
-def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float):
+def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float,
+               flat_background_prob: float = 0.0, border_cut_prob: float = 0.0):
     """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers.
 
     With probability ``recentre_prob`` a crop is re-cropped around the first click, as the
     viewer crops a CT slice; otherwise it stays as stored (nodule-centred, the click anywhere
-    on the nodule), as the evaluation harness uses the crops.
+    on the nodule), as the evaluation harness uses the crops. With probability
+    ``flat_background_prob`` (before that) everything more than 0-6 px from the readers'
+    union is set to the crop's minimum (``flatten_background``), and with probability
+    ``border_cut_prob`` the image ends inside the nodule (``cut_at_border``).
     """
     images, clicks, targets, soft, readers = [], [], [], [], []
     for i in idx:
         img = data.images_SHW[i]
         raters = data.raters_SRHW[i]
+        if border_cut_prob > 0 and rng.random() < border_cut_prob:  # no draw at 0, as below
+            img, raters, _ = cut_at_border(img, raters, rng)
         if augment:
             k = int(rng.integers(4))
             img, raters = np.rot90(img, k), np.rot90(raters, k, axes=(1, 2))
@@ -47,6 +53,8 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         marked_ids = np.flatnonzero(raters.reshape(4, -1).any(1))
         target_id = marked_ids[rng.integers(len(marked_ids))]
         pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks)
+        if flat_background_prob > 0 and rng.random() < flat_background_prob:  # no draw at 0: earlier runs' batches stay as they were
+            img = flatten_background(img, raters[marked_ids].any(0), int(rng.integers(0, 7)))
         if recentre_prob > 0 and rng.random() < recentre_prob:  # no draw at 0: stage 1 batches stay as first trained
             grey, raters, (dr, dc) = recentre(img, raters, pos[0])
             inside = lambda pts: [(r + dr, c + dc) for r, c in pts if 0 <= r + dr < CROP and 0 <= c + dc < CROP]
@@ -221,7 +229,7 @@ class Trainer:
         a = self.args
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
-        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob)
+        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob)
         if a.patch < CROP:
             image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
         mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
@@ -359,6 +367,8 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--patch", type=int, default=CROP, help="train on patch x patch windows near the crop's centre (64: a quarter of the cost); validation stays on full crops")
     p.add_argument("--max-extra-clicks", type=int, default=2)
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
+    p.add_argument("--flat-background-prob", type=float, default=0.0, help="share of training crops whose background (beyond 0-6 px of the readers' marks) is set flat to the crop's minimum")
+    p.add_argument("--border-cut-prob", type=float, default=0.0, help="share of training crops cut as if the image ended inside the nodule (rows beyond padded with the crop's minimum)")
     p.add_argument("--val-fraction", type=float, default=0.15)
     p.add_argument("--split-seed", type=int, default=20241123)
     p.add_argument("--seed", type=int, default=0)
