@@ -11,6 +11,8 @@ Prints, on evenly spaced validation slices (first click only, as round 1):
   give the same Dice, the preference mixture has collapsed and adapting pi can change little;
 - on the stored crops, precision and recall of the recommendation by the majority's area,
   and its Dice by how many readers marked the slice;
+- on the stored crops, the recommendation's Dice with other thresholds of the samples' mean
+  than the engine's 0.5, overall and by the majority's area (a calibration check);
 - a human reference on the same targets: where two or more readers marked the slice, each
   in turn is left out and the others' >= 50 % vote is the target (the harness's vote rule);
   the left-out reader's Dice against it next to the recommendation's.
@@ -31,6 +33,7 @@ from train import dice_per_item, make_batch  # noqa: E402
 
 SAMPLES = 32
 AREA_BINS_PX = ((0, 30), (30, 300), (300, 128 * 128 + 1))
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 @torch.no_grad()
@@ -61,6 +64,7 @@ def main() -> None:
         gen = torch.Generator().manual_seed(0)
         mixture, per_component = [], [[] for _ in range(m_count)]
         precision, recall, area, readers_marking = [], [], [], []
+        by_threshold = {t: [] for t in THRESHOLDS}
         left_out = {n: ([], []) for n in (2, 3, 4)}  # readers marking -> (reader's Dice, model's Dice)
         for start in range(0, len(idx), 50):
             image, clicks, _, soft, readers = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
@@ -77,6 +81,8 @@ def main() -> None:
             uniform = torch.cat(probs_by_component, 1)
             rec = (uniform.mean(1) >= 0.5).float()
             mixture += dice_per_item(rec, majority)
+            for t in THRESHOLDS:
+                by_threshold[t] += dice_per_item((uniform.mean(1) >= t).float(), majority)
             inter = (rec * majority).sum((1, 2))
             precision += (inter / rec.sum((1, 2)).clamp(min=1)).tolist()
             recall += (inter / majority.sum((1, 2)).clamp(min=1)).tolist()
@@ -99,6 +105,11 @@ def main() -> None:
                 sel = (area_np >= lo) & (area_np < hi)
                 if sel.any():
                     print(f"  majority area {lo}-{hi - 1} px: {sel.sum()} slices, precision {p_np[sel].mean():.3f}, recall {r_np[sel].mean():.3f}")
+            print("  recommendation Dice at thresholds " + " ".join(f"{t}" for t in THRESHOLDS) + " of the samples' mean:")
+            for lo, hi in ((0, 128 * 128 + 1),) + AREA_BINS_PX:
+                sel = (area_np >= lo) & (area_np < hi)
+                if sel.any():
+                    print(f"    majority area {lo}-{hi - 1} px: " + " ".join(f"{np.array(by_threshold[t])[sel].mean():.3f}" for t in THRESHOLDS))
             dice_np, marking_np = np.array(mixture), np.array(readers_marking)
             for n in range(1, 5):
                 sel = marking_np == n
