@@ -127,6 +127,15 @@ def simulate_clicks(
     return positive, negative
 
 
+def min_max_grey(values: np.ndarray) -> np.ndarray:
+    """``values`` from their minimum..maximum to grey 0..255 (float32), as the engine maps a
+    crop's HU (src/core/preprocess.ts); all 0 when they are all equal."""
+    values = values.astype(np.float64)
+    lo, hi = values.min(), values.max()
+    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    return np.floor((values - lo) * scale + 0.5).astype(np.float32)
+
+
 def recentre(
     grey_HW: np.ndarray, masks_RHW: np.ndarray, centre: Tuple[int, int], size: int = CROP
 ) -> Tuple[np.ndarray, np.ndarray, Tuple[int, int]]:
@@ -141,11 +150,9 @@ def recentre(
     top, left = centre[0] - size // 2, centre[1] - size // 2
     r0, r1 = max(0, top), min(h, top + size)
     c0, c1 = max(0, left), min(w, left + size)
-    window = grey_HW[r0:r1, c0:c1].astype(np.float64)
-    lo, hi = window.min(), window.max()
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    window = grey_HW[r0:r1, c0:c1]
     grey = np.zeros((size, size), np.float32)
-    grey[r0 - top:r1 - top, c0 - left:c1 - left] = np.floor((window - lo) * scale + 0.5)
+    grey[r0 - top:r1 - top, c0 - left:c1 - left] = min_max_grey(window)
     masks = np.zeros((masks_RHW.shape[0], size, size), masks_RHW.dtype)
     masks[:, r0 - top:r1 - top, c0 - left:c1 - left] = masks_RHW[:, r0:r1, c0:c1]
     return grey, masks, (-top, -left)
@@ -169,11 +176,8 @@ def flatten_background(grey_HW: np.ndarray, region_HW: np.ndarray, margin_px: in
         grown[:, :-1] |= grown[:, 1:].copy()
         keep = grown
     grey = grey_HW.astype(np.float64)
-    lo = grey.min()
-    flat = np.where(keep, grey, lo)
-    hi = flat.max()
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    return np.floor((flat - lo) * scale + 0.5).astype(np.float32)
+    flat = np.where(keep, grey, grey.min())
+    return min_max_grey(flat)
 
 
 def cut_at_border(grey_HW: np.ndarray, masks_RHW: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, int]:
@@ -192,11 +196,8 @@ def cut_at_border(grey_HW: np.ndarray, masks_RHW: np.ndarray, rng: np.random.Gen
     top = np.flatnonzero(marked.any(0).any(1))[0]
     cut = int(rng.integers(top, rows[-1] + 1))  # rows < cut become padding
     grey = grey_HW.astype(np.float64).copy()
-    lo = grey[cut:].min()
-    grey[:cut] = lo
-    hi = grey.max()
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    grey[:cut] = grey[cut:].min()
     masks = masks_RHW.copy()
     masks[:, :cut] = False
-    return np.floor((grey - lo) * scale + 0.5).astype(np.float32), masks, cut
+    return min_max_grey(grey), masks, cut
 
