@@ -175,9 +175,7 @@ def flatten_background(grey_HW: np.ndarray, region_HW: np.ndarray, margin_px: in
         grown[:, 1:] |= grown[:, :-1].copy()
         grown[:, :-1] |= grown[:, 1:].copy()
         keep = grown
-    grey = grey_HW.astype(np.float64)
-    flat = np.where(keep, grey, grey.min())
-    return min_max_grey(flat)
+    return min_max_grey(np.where(keep, grey_HW, grey_HW.min()))
 
 
 def cut_at_border(grey_HW: np.ndarray, masks_RHW: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, int]:
@@ -195,7 +193,7 @@ def cut_at_border(grey_HW: np.ndarray, masks_RHW: np.ndarray, rng: np.random.Gen
     rows = np.flatnonzero((agree if agree.any() else marked.any(0)).any(1))
     top = np.flatnonzero(marked.any(0).any(1))[0]
     cut = int(rng.integers(top, rows[-1] + 1))  # rows < cut become padding
-    grey = grey_HW.astype(np.float64).copy()
+    grey = grey_HW.astype(np.float64)
     grey[:cut] = grey[cut:].min()
     masks = masks_RHW.copy()
     masks[:, :cut] = False

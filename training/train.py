@@ -34,10 +34,11 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
 
     With probability ``recentre_prob`` a crop is re-cropped around the first click, as the
     viewer crops a CT slice; otherwise it stays as stored (nodule-centred, the click anywhere
-    on the nodule), as the evaluation harness uses the crops. With probability
-    ``flat_background_prob`` (before that) everything more than 0-6 px from the readers'
-    union is set to the crop's minimum (``flatten_background``), and with probability
-    ``border_cut_prob`` the image ends inside the nodule (``cut_at_border``).
+    on the nodule), as the evaluation harness uses the crops. Before that, with probability
+    ``border_cut_prob`` the image ends inside the nodule (``cut_at_border``, ahead of the
+    rotations so that the edge can fall on any side), and with probability
+    ``flat_background_prob`` everything more than 0-6 px from the readers' union is set to
+    the crop's minimum (``flatten_background``).
     """
     images, clicks, targets, soft, readers = [], [], [], [], []
     for i in idx:
