@@ -79,10 +79,11 @@ def main() -> None:
                 probs_by_component.append(probs[:, : SAMPLES // m_count])
                 per_component[m] += dice_per_item((probs.mean(1) >= 0.5).float(), majority)
             uniform = torch.cat(probs_by_component, 1)
-            rec = (uniform.mean(1) >= 0.5).float()
+            mean_prob = uniform.mean(1)
+            rec = (mean_prob >= 0.5).float()
             mixture += dice_per_item(rec, majority)
             for t in THRESHOLDS:
-                by_threshold[t] += dice_per_item((uniform.mean(1) >= t).float(), majority)
+                by_threshold[t] += dice_per_item((mean_prob >= t).float(), majority)
             inter = (rec * majority).sum((1, 2))
             precision += (inter / rec.sum((1, 2)).clamp(min=1)).tolist()
             recall += (inter / majority.sum((1, 2)).clamp(min=1)).tolist()
