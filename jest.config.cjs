@@ -1,5 +1,5 @@
 /**
- * Unit tests: framework-free core (src/core/**) and everything else under src/ and
+ * Unit tests: framework-free core (src/core/**) and everything else under src/, tools/ and
  * tests/ named *.test.ts(x). Browser end-to-end tests live in tests/browser/ and run
  * with their own configuration (tests/browser/jest.config.cjs).
  *
@@ -9,7 +9,7 @@
 module.exports = {
   rootDir: __dirname,
   testEnvironment: '<rootDir>/tests/jest-environment.cjs',
-  testMatch: ['<rootDir>/src/**/*.test.{ts,tsx}', '<rootDir>/tests/**/*.test.{ts,tsx}', '<rootDir>/viewer/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'],
+  testMatch: ['<rootDir>/src/**/*.test.{ts,tsx}', '<rootDir>/tests/**/*.test.{ts,tsx}', '<rootDir>/viewer/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/browser/', '<rootDir>/viewer/dist-host/', '<rootDir>/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/viewer/dist-host/', '<rootDir>/dist/'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],

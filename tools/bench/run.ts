@@ -47,6 +47,8 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 /** The issue's targets. */
 const TARGET_ROUND_P50_MS = 60;
+/** One model pass at batch 1 (the model issue's speed goal), in the same environment. */
+const TARGET_FORWARD_P50_MS = 30;
 const TARGET_ROUND_ENV: EnvName = 'browser-wasm-2t';
 const TARGET_COLD_START_MS = 1500;
 const TARGET_CLICK_TO_DRAWN_P50_MS = 150;
@@ -364,7 +366,12 @@ async function main(): Promise<void> {
   const cold = Object.entries(results).map(([env, f]) => ({ metric: 'cold_start_ms', env, limit: TARGET_COLD_START_MS, value: f!.cold_start_ms, met: f!.cold_start_ms <= TARGET_COLD_START_MS }));
   const roundEnv = results[TARGET_ROUND_ENV];
   const targets = [
-    ...(roundEnv ? [{ metric: 'round_ms.p50', env: TARGET_ROUND_ENV, limit: TARGET_ROUND_P50_MS, value: roundEnv.round_ms.p50, met: roundEnv.round_ms.p50 <= TARGET_ROUND_P50_MS }] : []),
+    ...(roundEnv
+      ? [
+          { metric: 'forward_ms.p50', env: TARGET_ROUND_ENV, limit: TARGET_FORWARD_P50_MS, value: roundEnv.forward_ms.p50, met: roundEnv.forward_ms.p50 <= TARGET_FORWARD_P50_MS },
+          { metric: 'round_ms.p50', env: TARGET_ROUND_ENV, limit: TARGET_ROUND_P50_MS, value: roundEnv.round_ms.p50, met: roundEnv.round_ms.p50 <= TARGET_ROUND_P50_MS },
+        ]
+      : []),
     ...cold,
     ...(viewer
       ? [{ metric: 'click_to_drawn_ms.p50', env: `viewer (${viewer.threads} threads)`, limit: TARGET_CLICK_TO_DRAWN_P50_MS, value: viewer.click_to_drawn_ms.p50, met: viewer.click_to_drawn_ms.p50 <= TARGET_CLICK_TO_DRAWN_P50_MS }]

@@ -26,6 +26,11 @@ function vote(masks: readonly Uint8Array[], atLeast: number): Uint8Array {
   return out;
 }
 
+/** Pixels at least half of `masks` mark (with two masks, their union). */
+export function majorityOf(masks: readonly Uint8Array[]): Uint8Array {
+  return vote(masks, Math.ceil(masks.length / 2));
+}
+
 /** The first click of the "spa" protocol: deepest pixel all marking readers agree on. */
 export function agreementClick(slice: CropSlice): Click {
   const readers = slice.readerMasksHW;
@@ -55,5 +60,5 @@ export function spaCase(slice: CropSlice, rng: SeededRandom): Case {
   const label = rng.next() < 0.8 ? majority : 1 - majority;
   const siding = readers.filter(m => m[pixel] === label);
   const group = siding.length ? siding : readers;
-  return { protocol: 'spa', targetHW: vote(group, Math.ceil(group.length / 2)), firstClick: agreementClick(slice) };
+  return { protocol: 'spa', targetHW: majorityOf(group), firstClick: agreementClick(slice) };
 }

@@ -13,10 +13,10 @@ import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-import { DEFAULT_TEST_TIME_VIEWS, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
+import { DEFAULT_TEST_TIME_VIEWS, dice, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
 import { DEFAULT_MODEL, loadNodeModel, readModelFiles } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
-import { PROTOCOLS, ProtocolName, raterCases, spaCase } from './protocols';
+import { majorityOf, PROTOCOLS, ProtocolName, raterCases, spaCase } from './protocols';
 import { BatchingPredictor, CachingPredictor, CaseResult, distributionMetrics, METHODS, MethodName, simulateCase } from './simulate';
 
 interface Args {
@@ -68,6 +68,10 @@ interface SliceRecord {
   cases: { protocol: ProtocolName; method: MethodName; result: CaseResult }[];
   ged: number;
   bestOfNDice: number;
+  /** Readers who marked the slice (1-4). */
+  readers: number;
+  /** Dice of the marking readers' own majority against the "spa" case's target. */
+  readersMajorityDice: number;
 }
 
 function selectSlices(args: Args): CropSlice[] {
@@ -86,7 +90,9 @@ async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record:
     predictor.clear();
     const rng = new SeededRandom(args.seed * 7919 + hash(slice.id));
     const cases = [spaCase(slice, rng), ...raterCases(slice)];
-    const record: SliceRecord = { cases: [], ged: 0, bestOfNDice: 0 };
+    // What an answer equal to the readers' majority (what the recommendation learns) would score.
+    const readersMajorityDice = dice(majorityOf(slice.readerMasksHW), cases[0].targetHW);
+    const record: SliceRecord = { cases: [], ged: 0, bestOfNDice: 0, readers: slice.readerMasksHW.length, readersMajorityDice };
     // All cases at once, so that their model passes are batched.
     const runs = cases.flatMap(kase => METHODS.map(async method => ({ protocol: kase.protocol, method, result: await simulateCase(predictor, slice, kase, method, base) })));
     record.cases = await Promise.all(runs);
@@ -163,6 +169,7 @@ async function main(): Promise<void> {
     protocols: Object.fromEntries(PROTOCOLS.map(p => [p, pick('spa', p)])),
     baselines: Object.fromEntries((['frozen', 'clicks'] as const).map(m => [m, Object.fromEntries(PROTOCOLS.map(p => [p, pick(m, p)]))])),
     distribution: { ged: mean(records.map(r => r.ged)), best_of_n_dice: mean(records.map(r => r.bestOfNDice)) },
+    spa_by_readers: byReaders(records),
   };
   printTable(report);
   if (args.out) {
@@ -171,7 +178,29 @@ async function main(): Promise<void> {
   }
 }
 
-function printTable(report: { protocols: Record<string, ReturnType<typeof summarise>>; baselines: Record<string, Record<string, ReturnType<typeof summarise>>>; distribution: { ged: number; best_of_n_dice: number }; seconds: number }): void {
+/**
+ * Protocol "spa" by the number of readers who marked the slice, beside the Dice an answer equal
+ * to those readers' own majority would get (a ceiling for a recommendation that knew them).
+ */
+function byReaders(records: SliceRecord[]) {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const groups = [...new Set(records.map(r => r.readers))].sort();
+  return Object.fromEntries(
+    groups.map(k => {
+      const group = records.filter(r => r.readers === k);
+      const spa = group.map(r => r.cases.find(c => c.method === 'spa' && c.protocol === 'spa')!.result);
+      return [k, { slices: group.length, dice: { 1: mean(spa.map(c => c.dicePerRound[0])), 3: mean(spa.map(c => c.dicePerRound[2])) }, readers_majority_dice: mean(group.map(r => r.readersMajorityDice)) }];
+    })
+  );
+}
+
+function printTable(report: {
+  protocols: Record<string, ReturnType<typeof summarise>>;
+  baselines: Record<string, Record<string, ReturnType<typeof summarise>>>;
+  distribution: { ged: number; best_of_n_dice: number };
+  spa_by_readers: ReturnType<typeof byReaders>;
+  seconds: number;
+}): void {
   const f = (x: number) => x.toFixed(3);
   console.log('\nmethod  protocol  cases  dice@1 dice@3 dice@6  iou@1  iou@3  iou@6  to.75  to.80  to.85  best>rec');
   const rows: [string, string, ReturnType<typeof summarise>][] = [];
@@ -184,6 +213,10 @@ function printTable(report: { protocols: Record<string, ReturnType<typeof summar
       `${m.padEnd(7)} ${p.padEnd(8)} ${String(s.cases).padStart(6)}  ${f(s.dice[1])}  ${f(s.dice[3])}  ${f(s.dice[6])}  ${f(s.iou[1])}  ${f(s.iou[3])}  ${f(s.iou[6])}  ` +
         `${s.rounds_to['0.75'].toFixed(2).padStart(5)}  ${s.rounds_to['0.80'].toFixed(2).padStart(5)}  ${s.rounds_to['0.85'].toFixed(2).padStart(5)}  ${f(s.best_candidate_wins)}`
     );
+  }
+  console.log('\nprotocol spa by readers who marked the slice: slices  dice@1 dice@3  readers\' majority');
+  for (const [k, g] of Object.entries(report.spa_by_readers)) {
+    console.log(`  ${k} reader${k === '1' ? ' ' : 's'}${String(g.slices).padStart(36)}  ${f(g.dice[1])}  ${f(g.dice[3])}  ${f(g.readers_majority_dice)}`);
   }
   console.log(`distribution: GED ${f(report.distribution.ged)}, best-of-N Dice ${f(report.distribution.best_of_n_dice)}; ${report.seconds.toFixed(0)} s`);
 }
