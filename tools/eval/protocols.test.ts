@@ -1,6 +1,6 @@
 import { SeededRandom } from '../../src/core';
 import type { CropSlice } from './dataset';
-import { agreementClick, majorityOf, raterCases, spaCase } from './protocols';
+import { agreementClick, majorityOf, raterCases, readerPairAgreement, spaCase } from './protocols';
 
 const SIZE = 16;
 
@@ -26,6 +26,27 @@ describe('majorityOf', () => {
     const four = [a, b, disk(8, 8, 1), disk(2, 2, 1)];
     const votes = (p: number) => four.reduce((n, m) => n + m[p], 0);
     majorityOf(four).forEach((v, p) => expect(v).toBe(votes(p) >= 2 ? 1 : 0));
+  });
+});
+
+describe('readerPairAgreement', () => {
+  it('averages Dice and area over every pair of readers', () => {
+    const a = disk(8, 8, 3);
+    const b = disk(8, 9, 3);
+    const area = (m: Uint8Array) => m.reduce((n, v) => n + v, 0);
+    const dAB = (2 * a.reduce((n, v, p) => n + (v & b[p]), 0)) / (area(a) + area(b));
+    const two = readerPairAgreement([a, b])!;
+    expect(two.dice).toBeCloseTo(dAB, 12);
+    expect(two.dice).toBeLessThan(1);
+    expect(two.areaPx).toBe((area(a) + area(b)) / 2);
+    // Three identical readers agree perfectly; a disjoint fourth pulls the mean down by half.
+    expect(readerPairAgreement([a, a, a])!.dice).toBe(1);
+    const far = disk(2, 2, 1);
+    expect(readerPairAgreement([a, a, a, far])!.dice).toBeCloseTo(3 / 6, 12);
+  });
+
+  it('has no pair to compare with one reader', () => {
+    expect(readerPairAgreement([disk(8, 8, 3)])).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@
  * "spa" (after the SPA paper's released code): first click inside the readers' agreement; a
  * preference pixel picks which readers the user sides with; the target is their >= 50 % vote.
  */
-import { deepestPoint, SeededRandom } from '../../src/core';
+import { deepestPoint, dice, SeededRandom } from '../../src/core';
 import type { Click } from '../../src/core';
 import type { CropSlice } from './dataset';
 
@@ -29,6 +29,25 @@ function vote(masks: readonly Uint8Array[], atLeast: number): Uint8Array {
 /** Pixels at least half of `masks` mark (with two masks, their union). */
 export function majorityOf(masks: readonly Uint8Array[]): Uint8Array {
   return vote(masks, Math.ceil(masks.length / 2));
+}
+
+/**
+ * How well the readers who marked a slice agree with one another: the mean Dice over every
+ * pair of them, and the pairs' mean area in px (null with one reader). A human reference
+ * for a recommendation of a structure of that size.
+ */
+export function readerPairAgreement(masks: readonly Uint8Array[]): { dice: number; areaPx: number } | null {
+  if (masks.length < 2) return null;
+  const area = masks.map(m => m.reduce((n, v) => n + v, 0));
+  let diceSum = 0, areaSum = 0, pairs = 0;
+  for (let i = 0; i < masks.length; i++) {
+    for (let j = i + 1; j < masks.length; j++) {
+      diceSum += dice(masks[i], masks[j]);
+      areaSum += (area[i] + area[j]) / 2;
+      pairs++;
+    }
+  }
+  return { dice: diceSum / pairs, areaPx: areaSum / pairs };
 }
 
 /** The first click of the "spa" protocol: deepest pixel all marking readers agree on. */

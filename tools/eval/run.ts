@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_TEST_TIME_VIEWS, dice, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
 import { DEFAULT_MODEL, loadNodeModel, readModelFiles } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
-import { majorityOf, PROTOCOLS, ProtocolName, raterCases, spaCase } from './protocols';
+import { majorityOf, PROTOCOLS, ProtocolName, raterCases, readerPairAgreement, spaCase } from './protocols';
 import { BatchingPredictor, CachingPredictor, CaseResult, distributionMetrics, METHODS, MethodName, simulateCase } from './simulate';
 
 interface Args {
@@ -72,6 +72,10 @@ interface SliceRecord {
   readers: number;
   /** Dice of the marking readers' own majority against the "spa" case's target. */
   readersMajorityDice: number;
+  /** Area of the "spa" case's target. */
+  targetAreaPx: number;
+  /** Mean Dice between pairs of marking readers and their mean area; null with one reader. */
+  readerPairs: { dice: number; areaPx: number } | null;
 }
 
 function selectSlices(args: Args): CropSlice[] {
@@ -92,7 +96,10 @@ async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record:
     const cases = [spaCase(slice, rng), ...raterCases(slice)];
     // What an answer equal to the readers' majority (what the recommendation learns) would score.
     const readersMajorityDice = dice(majorityOf(slice.readerMasksHW), cases[0].targetHW);
-    const record: SliceRecord = { cases: [], ged: 0, bestOfNDice: 0, readers: slice.readerMasksHW.length, readersMajorityDice };
+    const record: SliceRecord = {
+      cases: [], ged: 0, bestOfNDice: 0, readers: slice.readerMasksHW.length, readersMajorityDice,
+      targetAreaPx: cases[0].targetHW.reduce((n, v) => n + v, 0), readerPairs: readerPairAgreement(slice.readerMasksHW),
+    };
     // All cases at once, so that their model passes are batched.
     const runs = cases.flatMap(kase => METHODS.map(async method => ({ protocol: kase.protocol, method, result: await simulateCase(predictor, slice, kase, method, base) })));
     record.cases = await Promise.all(runs);
@@ -170,6 +177,7 @@ async function main(): Promise<void> {
     baselines: Object.fromEntries((['frozen', 'clicks'] as const).map(m => [m, Object.fromEntries(PROTOCOLS.map(p => [p, pick(m, p)]))])),
     distribution: { ged: mean(records.map(r => r.ged)), best_of_n_dice: mean(records.map(r => r.bestOfNDice)) },
     spa_by_readers: byReaders(records),
+    spa_by_area: byArea(records),
   };
   printTable(report);
   if (args.out) {
@@ -194,11 +202,37 @@ function byReaders(records: SliceRecord[]) {
   );
 }
 
+const AREA_BUCKETS_PX = [0, 10, 20, 30, 60, 150, 300, Infinity];
+
+/**
+ * Protocol "spa" round 1 by the target's area, overall and on the slices one reader marked,
+ * beside how well two readers agree on structures of that size (pairs of marking readers,
+ * bucketed by their mean area): the one-reader slices have no other reference.
+ */
+function byArea(records: SliceRecord[]) {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const r1 = (r: SliceRecord) => r.cases.find(c => c.method === 'spa' && c.protocol === 'spa')!.result.dicePerRound[0];
+  return AREA_BUCKETS_PX.slice(0, -1).map((lo, i) => {
+    const hi = AREA_BUCKETS_PX[i + 1];
+    const inBucket = (area: number) => area >= lo && area < hi;
+    const all = records.filter(r => inBucket(r.targetAreaPx));
+    const one = all.filter(r => r.readers === 1);
+    const pairs = records.filter(r => r.readerPairs && inBucket(r.readerPairs.areaPx));
+    return {
+      area_px: [lo, hi === Infinity ? null : hi],
+      slices: all.length, dice_1: mean(all.map(r1)),
+      one_reader_slices: one.length, one_reader_dice_1: mean(one.map(r1)),
+      reader_pair_slices: pairs.length, reader_pair_dice: mean(pairs.map(r => r.readerPairs!.dice)),
+    };
+  });
+}
+
 function printTable(report: {
   protocols: Record<string, ReturnType<typeof summarise>>;
   baselines: Record<string, Record<string, ReturnType<typeof summarise>>>;
   distribution: { ged: number; best_of_n_dice: number };
   spa_by_readers: ReturnType<typeof byReaders>;
+  spa_by_area: ReturnType<typeof byArea>;
   seconds: number;
 }): void {
   const f = (x: number) => x.toFixed(3);
@@ -217,6 +251,12 @@ function printTable(report: {
   console.log('\nprotocol spa by readers who marked the slice: slices  dice@1 dice@3  readers\' majority');
   for (const [k, g] of Object.entries(report.spa_by_readers)) {
     console.log(`  ${k} reader${k === '1' ? ' ' : 's'}${String(g.slices).padStart(36)}  ${f(g.dice[1])}  ${f(g.dice[3])}  ${f(g.readers_majority_dice)}`);
+  }
+  const g = (x: number | null) => (x === null ? '    -' : f(x));
+  console.log('\nprotocol spa by target area (px): slices dice@1 | one reader: slices dice@1 | two readers agree: slices dice');
+  for (const b of report.spa_by_area) {
+    const range = b.area_px[1] === null ? `>= ${b.area_px[0]}` : `${b.area_px[0]}-${b.area_px[1]}`;
+    console.log(`  ${range.padEnd(9)} ${String(b.slices).padStart(6)}  ${g(b.dice_1)} | ${String(b.one_reader_slices).padStart(6)}  ${g(b.one_reader_dice_1)} | ${String(b.reader_pair_slices).padStart(6)}  ${g(b.reader_pair_dice)}`);
   }
   console.log(`distribution: GED ${f(report.distribution.ged)}, best-of-N Dice ${f(report.distribution.best_of_n_dice)}; ${report.seconds.toFixed(0)} s`);
 }
