@@ -112,17 +112,22 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict,
             "intensity": {"normalise": "minmax-per-crop", "formula": "grey = floor((hu - lo) * (255 / (hi - lo)) + 0.5); input = grey / 255",
                           "scale": 255, "constantCrop": "grey = 0"},
         },
-        "clickEncoding": {"channels": ["positive", "negative"], "shape": "disk", "radiusPx": CLICK_RADIUS_PX, "value": 1.0},
+        "clickEncoding": {"channels": ["positive", "negative"], "shape": "disk", "radiusPx": click_radius_px(config), "value": 1.0},
         "training": {k: config.get(k) for k in ("init", "init_onnx", "patch", "iters", "batch", "lr", "base", "rank", "components", "zoom", "beta", "recentre_prob", "flat_background_prob", "border_cut_prob", "procs", "coverage_weight", "consensus_weight", "mean_weight", "split_seed", "val_fraction")},
         "licence": "Model weights trained on LIDC-IDRI (CC BY 3.0); research use only, not for diagnosis.",
         "attribution": ATTRIBUTION,
     }
 
 
-def parity_fixture(net: SpaNet, image_HW: np.ndarray) -> dict:
+def click_radius_px(config: dict) -> float:
+    """The run's --click-radius (runs before the option trained with the default)."""
+    return float(config.get("click_radius", CLICK_RADIUS_PX))
+
+
+def parity_fixture(net: SpaNet, image_HW: np.ndarray, radius_px: float) -> dict:
     """Fixed input (a real crop and two clicks) and PyTorch outputs at fixed pixels."""
     pos, neg = [(64, 64)], [(44, 84)]  # both inside the segmented centre, which the pixels also sample
-    clicks = np.stack([disk_map(pos, CLICK_RADIUS_PX), disk_map(neg, CLICK_RADIUS_PX)])
+    clicks = np.stack([disk_map(pos, radius_px), disk_map(neg, radius_px)])
     x = torch.from_numpy(image_HW.astype(np.float32) / 255.0)[None, None]
     with torch.no_grad():
         mean, factor, mm, mlv = net(x, torch.from_numpy(clicks)[None])
@@ -181,7 +186,7 @@ def main() -> None:
     image = np.asarray(Image.open(args.fixture_image).convert("L"))
     os.makedirs(args.fixture_out, exist_ok=True)
     with open(os.path.join(args.fixture_out, args.name + "-parity.json"), "w") as f:
-        json.dump(parity_fixture(net, image), f)
+        json.dump(parity_fixture(net, image, click_radius_px(config)), f)
     if args.split:
         with open(args.split) as f:
             split = json.load(f)

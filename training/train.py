@@ -25,11 +25,11 @@ from data import CROP, SliceSet, cut_at_border, disk_map, flatten_background, lo
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
-CLICK_RADIUS_PX = 3.0
+CLICK_RADIUS_PX = 3.0  # default of --click-radius; export writes the run's value into the contract
 
 
 def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float,
-               flat_background_prob: float = 0.0, border_cut_prob: float = 0.0):
+               flat_background_prob: float = 0.0, border_cut_prob: float = 0.0, click_radius_px: float = CLICK_RADIUS_PX):
     """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers.
 
     With probability ``recentre_prob`` a crop is re-cropped around the first click, as the
@@ -66,7 +66,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         marked = raters[marked_ids]
         img = grey / 255.0
         images.append(np.ascontiguousarray(img))
-        clicks.append(np.stack([disk_map(pos, CLICK_RADIUS_PX), disk_map(neg, CLICK_RADIUS_PX)]))
+        clicks.append(np.stack([disk_map(pos, click_radius_px), disk_map(neg, click_radius_px)]))
         targets.append(target.astype(np.float32))
         soft.append(marked.mean(0).astype(np.float32))
         readers.append(np.ascontiguousarray(raters).astype(np.float32))
@@ -230,7 +230,7 @@ class Trainer:
         a = self.args
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
-        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob)
+        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius)
         if a.patch < CROP:
             image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
         mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
@@ -296,7 +296,7 @@ class Trainer:
         dices = []
         gen = torch.Generator().manual_seed(0)
         for start in range(0, n, 32):
-            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob)
+            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius)
             mean_logits, factor, mm, mlv = self.net(image, clicks)
             z, _ = sample_mixture(mm, mlv, 32, gen)
             probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
@@ -344,6 +344,19 @@ class Trainer:
         self.log(f"{self.args.procs} processes hold the same weights (largest gap {gap:.1e})")
 
 
+def inherited_click_radius(args: argparse.Namespace) -> float:
+    """A network keeps the click disks it learned on: the radius of the run or file it starts from."""
+    if args.init_onnx:
+        with open(os.path.splitext(args.init_onnx)[0] + ".json") as f:
+            return float(json.load(f)["clickEncoding"]["radiusPx"])
+    if args.init:
+        config_path = os.path.join(os.path.dirname(args.init), "config.json")
+        if os.path.exists(config_path):
+            with open(config_path) as f:
+                return float(json.load(f).get("click_radius", CLICK_RADIUS_PX))
+    return CLICK_RADIUS_PX
+
+
 def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="folder with manifest.json and the crop PNGs")
@@ -367,6 +380,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--posterior-warmup", type=int, default=0, help="first steps train only the posterior network (use with --init-onnx)")
     p.add_argument("--patch", type=int, default=CROP, help="train on patch x patch windows near the crop's centre (64: a quarter of the cost); validation stays on full crops")
     p.add_argument("--max-extra-clicks", type=int, default=2)
+    p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--flat-background-prob", type=float, default=0.0, help="share of training crops whose background (beyond 0-6 px of the readers' marks) is set flat to the crop's minimum")
     p.add_argument("--border-cut-prob", type=float, default=0.0, help="share of training crops cut as if the image ended inside the nodule (rows beyond padded with the crop's minimum)")
@@ -380,6 +394,10 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--procs", type=int, default=1, help="data-parallel processes (one per core: 2 on a 2-core machine cut a step to a third in one timing); each takes batch / procs items")
     p.add_argument("--smoke", action="store_true", help="tiny subset, for the test suite")
     args = p.parse_args(argv)
+    if args.click_radius is None:
+        args.click_radius = inherited_click_radius(args)
+    if args.click_radius <= 0:
+        raise ValueError(f"--click-radius must be > 0, got {args.click_radius}")
     if not 16 <= args.patch <= CROP or args.patch % 16:
         raise ValueError(f"--patch must be a multiple of 16 between 16 and {CROP}, got {args.patch}")
     if args.procs < 1 or args.batch % args.procs:

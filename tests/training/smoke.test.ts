@@ -31,7 +31,7 @@ describe('training smoke test', () => {
     }
     writeFileSync(join(data, 'manifest.json'), JSON.stringify(firstPerPatient));
     const run = (args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8', '--coverage-weight', '1', '--zoom', '2', '--flat-background-prob', '0.5', '--border-cut-prob', '0.5']);
+    run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8', '--coverage-weight', '1', '--zoom', '2', '--flat-background-prob', '0.5', '--border-cut-prob', '0.5', '--click-radius', '2']);
     run(['training/export.py', '--checkpoint', join(work, 'run', 'model.pt'), '--fp16', '--out', join(work, 'models'), '--fixture-out', join(work, 'models'), '--split', join(work, 'run', 'split.json')]);
   }, 600_000);
 
@@ -63,7 +63,8 @@ describe('training smoke test', () => {
       `d = ${JSON.stringify(join(work, 'models'))}`,
       "fx = json.load(open(d + '/spa-lidc-parity.json'))",
       "img = np.frombuffer(base64.b64decode(fx['imageGrey']), np.uint8).reshape(128, 128).astype(np.float32) / 255",
-      "clicks = np.stack([disk_map([tuple(p) for p in fx[k]], 3.0) for k in ('positive', 'negative')])",
+      "radius = json.load(open(d + '/spa-lidc.json'))['clickEncoding']['radiusPx']",
+      "clicks = np.stack([disk_map([tuple(p) for p in fx[k]], radius) for k in ('positive', 'negative')])",
       "m, f, mm, ml = load_onnx_net(d + '/spa-lidc.onnx')(torch.from_numpy(img)[None, None], torch.from_numpy(clicks)[None])",
       "print(float(np.abs(m.detach().flatten()[fx['pixels']].numpy() - np.array(fx['meanLogits'])).max()))",
     ].join('\n');
@@ -76,7 +77,8 @@ describe('training smoke test', () => {
     expect(log).toMatch(/step 2\/4 loss \d/); // --stop-at 2 of a 4-step schedule
     expect(log).not.toMatch(/step 3\/4/);
     expect(log).toMatch(/2 processes hold the same weights/); // --procs 2: gradients averaged, weights in step
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ folded: true, base: 12, zoom: 2, patch: 64 });
+    // The fine-tune keeps the file's geometry and the click disks it was trained on (--click-radius 2).
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ folded: true, base: 12, zoom: 2, patch: 64, click_radius: 2 });
     const exported = execFileSync(PYTHON, ['training/export.py', '--checkpoint', join(out, 'model.pt'), '--out', join(out, 'models'), '--fixture-out', join(out, 'models')], { cwd: ROOT, encoding: 'utf8' });
     expect(exported).toMatch(/wrote .*spa-lidc\.onnx/);
   }, 300_000);
@@ -96,5 +98,6 @@ describe('training smoke test', () => {
     expect(contract.training.iters).toBe(3);
     expect(contract.weights).toBe('float16');
     expect(contract.segmentedCentrePx).toBe(64); // --zoom 2
+    expect(contract.clickEncoding.radiusPx).toBe(2); // --click-radius 2, and the parity above used it
   });
 });
