@@ -92,6 +92,11 @@ def disk_map(points: Sequence[Tuple[int, int]], radius_px: float, size: int = CR
     return out
 
 
+def click_maps(pos: Sequence[Tuple[int, int]], neg: Sequence[Tuple[int, int]], radius_px: float) -> np.ndarray:
+    """The network's click input (float32 2 x H x W): positive disks, then negative ones."""
+    return np.stack([disk_map(pos, radius_px), disk_map(neg, radius_px)])
+
+
 def _random_pixel(mask_HW: np.ndarray, rng: np.random.Generator) -> Tuple[int, int] | None:
     rows, cols = np.nonzero(mask_HW)
     if len(rows) == 0:

@@ -21,7 +21,7 @@ import torch
 from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, disk_map  # noqa: E402
+from data import CROP, click_maps  # noqa: E402
 from from_onnx import fold_batchnorm, net_for_config  # noqa: E402
 from model import SpaNet  # noqa: E402
 from train import CLICK_RADIUS_PX  # noqa: E402
@@ -127,7 +127,7 @@ def click_radius_px(config: dict) -> float:
 def parity_fixture(net: SpaNet, image_HW: np.ndarray, radius_px: float) -> dict:
     """Fixed input (a real crop and two clicks) and PyTorch outputs at fixed pixels."""
     pos, neg = [(64, 64)], [(44, 84)]  # both inside the segmented centre, which the pixels also sample
-    clicks = np.stack([disk_map(pos, radius_px), disk_map(neg, radius_px)])
+    clicks = click_maps(pos, neg, radius_px)
     x = torch.from_numpy(image_HW.astype(np.float32) / 255.0)[None, None]
     with torch.no_grad():
         mean, factor, mm, mlv = net(x, torch.from_numpy(clicks)[None])

@@ -21,7 +21,7 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, SliceSet, cut_at_border, disk_map, flatten_background, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
+from data import CROP, SliceSet, click_maps, cut_at_border, flatten_background, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
@@ -66,7 +66,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         marked = raters[marked_ids]
         img = grey / 255.0
         images.append(np.ascontiguousarray(img))
-        clicks.append(np.stack([disk_map(pos, click_radius_px), disk_map(neg, click_radius_px)]))
+        clicks.append(click_maps(pos, neg, click_radius_px))
         targets.append(target.astype(np.float32))
         soft.append(marked.mean(0).astype(np.float32))
         readers.append(np.ascontiguousarray(raters).astype(np.float32))

@@ -3,7 +3,7 @@
  * "spa" (after the SPA paper's released code): first click inside the readers' agreement; a
  * preference pixel picks which readers the user sides with; the target is their >= 50 % vote.
  */
-import { deepestPoint, dice, SeededRandom } from '../../src/core';
+import { countOn, deepestPoint, dice, SeededRandom } from '../../src/core';
 import type { Click } from '../../src/core';
 import type { CropSlice } from './dataset';
 
@@ -38,7 +38,7 @@ export function majorityOf(masks: readonly Uint8Array[]): Uint8Array {
  */
 export function readerPairAgreement(masks: readonly Uint8Array[]): { dice: number; areaPx: number } | null {
   if (masks.length < 2) return null;
-  const area = masks.map(m => m.reduce((n, v) => n + v, 0));
+  const area = masks.map(countOn);
   let diceSum = 0, areaSum = 0, pairs = 0;
   for (let i = 0; i < masks.length; i++) {
     for (let j = i + 1; j < masks.length; j++) {

@@ -13,7 +13,7 @@ import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-import { DEFAULT_TEST_TIME_VIEWS, dice, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
+import { countOn, DEFAULT_TEST_TIME_VIEWS, dice, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
 import { DEFAULT_MODEL, loadNodeModel, readModelFiles } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
 import { majorityOf, PROTOCOLS, ProtocolName, raterCases, readerPairAgreement, spaCase } from './protocols';
@@ -98,7 +98,7 @@ async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record:
     const readersMajorityDice = dice(majorityOf(slice.readerMasksHW), cases[0].targetHW);
     const record: SliceRecord = {
       cases: [], ged: 0, bestOfNDice: 0, readers: slice.readerMasksHW.length, readersMajorityDice,
-      targetAreaPx: cases[0].targetHW.reduce((n, v) => n + v, 0), readerPairs: readerPairAgreement(slice.readerMasksHW),
+      targetAreaPx: countOn(cases[0].targetHW), readerPairs: readerPairAgreement(slice.readerMasksHW),
     };
     // All cases at once, so that their model passes are batched.
     const runs = cases.flatMap(kase => METHODS.map(async method => ({ protocol: kase.protocol, method, result: await simulateCase(predictor, slice, kase, method, base) })));
@@ -117,8 +117,13 @@ function hash(s: string): number {
 
 const THRESHOLDS = ['0.75', '0.80', '0.85'] as const;
 
+/** NaN for no values (written to JSON as null). */
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** The "spa" protocol's result for the SPA method on one slice. */
+const spaResult = (r: SliceRecord) => r.cases.find(c => c.method === 'spa' && c.protocol === 'spa')!.result;
+
 function summarise(results: CaseResult[]) {
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   const at = (key: 'dicePerRound' | 'iouPerRound', r: number) => mean(results.map(c => c[key][r - 1]));
   const roundsTo = (t: number) => mean(results.map(c => {
     const i = c.dicePerRound.findIndex(d => d >= t);
@@ -167,7 +172,6 @@ async function main(): Promise<void> {
   );
   const pick = (method: MethodName, protocol: ProtocolName) =>
     summarise(records.flatMap(r => r.cases.filter(c => c.method === method && c.protocol === protocol).map(c => c.result)));
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const report = {
     model: { name: model.name, version: model.version, sha256: model.sha256 },
     slices: records.length,
@@ -191,12 +195,11 @@ async function main(): Promise<void> {
  * to those readers' own majority would get (a ceiling for a recommendation that knew them).
  */
 function byReaders(records: SliceRecord[]) {
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const groups = [...new Set(records.map(r => r.readers))].sort();
   return Object.fromEntries(
     groups.map(k => {
       const group = records.filter(r => r.readers === k);
-      const spa = group.map(r => r.cases.find(c => c.method === 'spa' && c.protocol === 'spa')!.result);
+      const spa = group.map(spaResult);
       return [k, { slices: group.length, dice: { 1: mean(spa.map(c => c.dicePerRound[0])), 3: mean(spa.map(c => c.dicePerRound[2])) }, readers_majority_dice: mean(group.map(r => r.readersMajorityDice)) }];
     })
   );
@@ -210,8 +213,7 @@ const AREA_BUCKETS_PX = [0, 10, 20, 30, 60, 150, 300, Infinity];
  * bucketed by their mean area): the one-reader slices have no other reference.
  */
 function byArea(records: SliceRecord[]) {
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-  const r1 = (r: SliceRecord) => r.cases.find(c => c.method === 'spa' && c.protocol === 'spa')!.result.dicePerRound[0];
+  const r1 = (r: SliceRecord) => spaResult(r).dicePerRound[0];
   return AREA_BUCKETS_PX.slice(0, -1).map((lo, i) => {
     const hi = AREA_BUCKETS_PX[i + 1];
     const inBucket = (area: number) => area >= lo && area < hi;
@@ -252,7 +254,7 @@ function printTable(report: {
   for (const [k, g] of Object.entries(report.spa_by_readers)) {
     console.log(`  ${k} reader${k === '1' ? ' ' : 's'}${String(g.slices).padStart(36)}  ${f(g.dice[1])}  ${f(g.dice[3])}  ${f(g.readers_majority_dice)}`);
   }
-  const g = (x: number | null) => (x === null ? '    -' : f(x));
+  const g = (x: number) => (Number.isNaN(x) ? '    -' : f(x));
   console.log('\nprotocol spa by target area (px): slices dice@1 | one reader: slices dice@1 | two readers agree: slices dice');
   for (const b of report.spa_by_area) {
     const range = b.area_px[1] === null ? `>= ${b.area_px[0]}` : `${b.area_px[0]}-${b.area_px[1]}`;
