@@ -105,19 +105,52 @@ def _random_pixel(mask_HW: np.ndarray, rng: np.random.Generator) -> Tuple[int, i
     return int(rows[i]), int(cols[i])
 
 
+def marked_and_agreed(masks_RHW: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The masks of the readers who marked the slice, and the pixels all of them mark."""
+    marked = masks_RHW[masks_RHW.reshape(len(masks_RHW), -1).any(1)]
+    return marked, marked.all(0)
+
+
+def deepest_pixel(mask_HW: np.ndarray) -> Tuple[int, int] | None:
+    """The mask pixel farthest from its boundary, as the engine's ``deepestPoint``
+    (src/core/masks.ts) finds it: chamfer 3-4 distance, the grid's edge counting as outside,
+    the first maximum in raster order. Computed on the mask's bounding box (a nodule is small)."""
+    rows, cols = np.nonzero(mask_HW)
+    if len(rows) == 0:
+        return None
+    r0, c0 = rows.min(), cols.min()
+    box = mask_HW[r0:rows.max() + 1, c0:cols.max() + 1].astype(bool)
+    h, w = box.shape
+    d = np.where(box, 1e9, 0.0)
+    pad = lambda y, x: 0.0 if y < 0 or x < 0 or y >= h or x >= w else d[y, x]
+    for y in range(h):
+        for x in range(w):
+            if d[y, x]:
+                d[y, x] = min(d[y, x], pad(y - 1, x) + 3, pad(y, x - 1) + 3, pad(y - 1, x - 1) + 4, pad(y - 1, x + 1) + 4)
+    for y in range(h - 1, -1, -1):
+        for x in range(w - 1, -1, -1):
+            if d[y, x]:
+                d[y, x] = min(d[y, x], pad(y + 1, x) + 3, pad(y, x + 1) + 3, pad(y + 1, x + 1) + 4, pad(y + 1, x - 1) + 4)
+    i = int(np.argmax(d))  # first maximum in raster order, as the engine's strict > scan
+    return int(r0 + i // w), int(c0 + i % w)
+
+
 def simulate_clicks(
-    raters_RHW: np.ndarray, target_HW: np.ndarray, rng: np.random.Generator, max_extra: int
+    raters_RHW: np.ndarray, target_HW: np.ndarray, rng: np.random.Generator, max_extra: int, deepest_first_prob: float = 0.0
 ) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
     """Clicks as SPA simulates them.
 
     First click: a pixel every reader who marked the slice agrees is nodule (falls back to
-    the target when the readers share no pixel). Then 0..max_extra corrective clicks where
+    the target when the readers share no pixel); with probability ``deepest_first_prob`` the
+    deepest such pixel, where a user aiming at the structure's middle clicks and where the
+    evaluation harness clicks, otherwise any. Then 0..max_extra corrective clicks where
     the target differs from the other readers' majority, i.e. where candidates drawn from
     different readers disagree, labelled by the target.
     """
-    marked = raters_RHW[raters_RHW.reshape(len(raters_RHW), -1).any(1)]
-    agree = marked.all(0)
-    first = _random_pixel(agree if agree.any() else target_HW, rng)
+    marked, agree = marked_and_agreed(raters_RHW)
+    region = agree if agree.any() else target_HW
+    deepest = deepest_first_prob > 0 and rng.random() < deepest_first_prob  # no draw at 0: earlier runs' batches stay as they were
+    first = deepest_pixel(region) if deepest else _random_pixel(region, rng)
     positive, negative = [first] if first else [], []
     n_extra = int(rng.integers(0, max_extra + 1))
     if n_extra:
@@ -193,8 +226,7 @@ def cut_at_border(grey_HW: np.ndarray, masks_RHW: np.ndarray, rng: np.random.Gen
     stays, so the first click still has somewhere to go. The caller's rotations put the edge
     on any side.
     """
-    marked = masks_RHW[masks_RHW.reshape(len(masks_RHW), -1).any(1)]
-    agree = marked.all(0)
+    marked, agree = marked_and_agreed(masks_RHW)
     rows = np.flatnonzero((agree if agree.any() else marked.any(0)).any(1))
     top = np.flatnonzero(marked.any(0).any(1))[0]
     cut = int(rng.integers(top, rows[-1] + 1))  # rows < cut become padding

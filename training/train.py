@@ -29,7 +29,8 @@ CLICK_RADIUS_PX = 3.0  # default of --click-radius; export writes the run's valu
 
 
 def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float,
-               flat_background_prob: float = 0.0, border_cut_prob: float = 0.0, click_radius_px: float = CLICK_RADIUS_PX):
+               flat_background_prob: float = 0.0, border_cut_prob: float = 0.0, click_radius_px: float = CLICK_RADIUS_PX,
+               deepest_first_prob: float = 0.0):
     """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers.
 
     With probability ``recentre_prob`` a crop is re-cropped around the first click, as the
@@ -53,7 +54,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
                 img, raters = img[:, ::-1], raters[:, :, ::-1]
         marked_ids = np.flatnonzero(raters.reshape(4, -1).any(1))
         target_id = marked_ids[rng.integers(len(marked_ids))]
-        pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks)
+        pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks, deepest_first_prob)
         if flat_background_prob > 0 and rng.random() < flat_background_prob:  # no draw at 0: earlier runs' batches stay as they were
             img = flatten_background(img, raters[marked_ids].any(0), int(rng.integers(0, 7)))
         if recentre_prob > 0 and rng.random() < recentre_prob:  # no draw at 0: stage 1 batches stay as first trained
@@ -230,7 +231,8 @@ class Trainer:
         a = self.args
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
-        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius)
+        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius,
+                                                             a.deepest_first_click_prob)
         if a.patch < CROP:
             image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
         mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
@@ -283,12 +285,15 @@ class Trainer:
     @torch.no_grad()
     def validation_step(self) -> Dict[str, float]:
         """Dice of the recommendation (mean of 32 prior samples >= 0.5) against the readers'
-        majority, on the crops as stored (val_dice, as the harness) and re-cropped around the
-        click (val_dice_click_crop, as the viewer)."""
-        return {"val_dice": self.validation_dice(0.0), "val_dice_click_crop": self.validation_dice(1.0)}
+        majority, the first click anywhere on the readers' agreement: on the crops as stored
+        (val_dice) and re-cropped around the click (val_dice_click_crop, as the viewer); and
+        with the click at the agreement's deepest pixel on the crops as stored
+        (val_dice_deepest_click, the harness's first round)."""
+        return {"val_dice": self.validation_dice(0.0), "val_dice_click_crop": self.validation_dice(1.0),
+                "val_dice_deepest_click": self.validation_dice(0.0, deepest_first_prob=1.0)}
 
     @torch.no_grad()
-    def validation_dice(self, recentre_prob: float) -> float:
+    def validation_dice(self, recentre_prob: float, deepest_first_prob: float = 0.0) -> float:
         self.net.eval()
         rng = np.random.default_rng(0)
         n = min(len(self.val), self.args.val_slices)
@@ -296,7 +301,8 @@ class Trainer:
         dices = []
         gen = torch.Generator().manual_seed(0)
         for start in range(0, n, 32):
-            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius)
+            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
+                                                   deepest_first_prob=deepest_first_prob)
             mean_logits, factor, mm, mlv = self.net(image, clicks)
             z, _ = sample_mixture(mm, mlv, 32, gen)
             probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
@@ -381,6 +387,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--patch", type=int, default=CROP, help="train on patch x patch windows near the crop's centre (64: a quarter of the cost); validation stays on full crops")
     p.add_argument("--max-extra-clicks", type=int, default=2)
     p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
+    p.add_argument("--deepest-first-click-prob", type=float, default=0.0, help="share of training slices whose first click is the deepest agreed pixel (where a user aims, and where the harness clicks) rather than any agreed pixel")
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--flat-background-prob", type=float, default=0.0, help="share of training crops whose background (beyond 0-6 px of the readers' marks) is set flat to the crop's minimum")
     p.add_argument("--border-cut-prob", type=float, default=0.0, help="share of training crops cut as if the image ended inside the nodule (rows beyond padded with the crop's minimum)")

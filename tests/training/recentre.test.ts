@@ -3,15 +3,17 @@
  * that the model learns on the crops the viewer gives it. This checks that the Python re-crop
  * and the engine's prepareCrop (src/core/preprocess.ts) agree pixel for pixel, padding included.
  * Its flat-background and border-cut augmentations (`flatten_background`, `cut_at_border`)
- * must normalise and pad as the engine does too.
+ * must normalise and pad as the engine does too, and its first click, when it is the deepest agreed
+ * pixel, must be the pixel the evaluation harness clicks.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { prepareCrop } from '../../src/core';
+import { deepestPoint, prepareCrop } from '../../src/core';
 import type { ModelContract, SliceImage } from '../../src/core';
 import { loadCropSlices, type CropSlice } from '../../tools/eval/dataset';
+import { agreementClick } from '../../tools/eval/protocols';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CROPS = resolve(ROOT, '..', 'shared', 'data', 'lidc-crops');
@@ -143,5 +145,44 @@ describe("training's border-cut augmentation", () => {
     const image = greySlice(slice.greyHW.slice(training.cut * size), size - training.cut, size);
     const engine = prepareCrop(image, { row: 64 - training.cut, col: 64 }, contract);
     expect(training.grey).toEqual(Array.from(engine.greyHW));
+  });
+});
+
+describe("training's deepest first click", () => {
+  const pyFirstClicks = (masks: Uint8Array[][], size: number) =>
+    runTrainingPython<{ deepest: number[][]; first: number[] }[]>(
+      [
+        'from data import deepest_pixel, simulate_clicks',
+        'out = []',
+        "for case in a['cases']:",
+        "    masks = np.stack([np.frombuffer(base64.b64decode(m), np.uint8).reshape(s, s) for m in case]).astype(bool)",
+        '    pos, _ = simulate_clicks(masks, masks[0], np.random.default_rng(0), 0, deepest_first_prob=1.0)',
+        "    out.append({'deepest': [list(deepest_pixel(m)) for m in masks], 'first': list(pos[0])})",
+        'print(json.dumps(out))',
+      ],
+      { size, cases: masks.map(ms => ms.map(base64)) },
+    );
+
+  it("is the harness's agreement click on LIDC-IDRI-0001's slices, and deepest_pixel is the engine's deepestPoint", () => {
+    const size = slices[0].size;
+    const results = pyFirstClicks(slices.map(s => s.readerMasksHW), size);
+    slices.forEach((slice, i) => {
+      const harness = agreementClick(slice);
+      expect(results[i].first).toEqual([harness.row, harness.col]);
+      slice.readerMasksHW.forEach((m, r) => {
+        const p = deepestPoint(m, size, size)!;
+        expect(results[i].deepest[r]).toEqual([p.row, p.col]);
+      });
+    });
+  });
+
+  it('treats the grid edge as outside, as the engine does', () => {
+    const size = 16;
+    const edge = new Uint8Array(size * size);
+    for (let r = 0; r < 5; r++) for (let c = 0; c < 12; c++) edge[r * size + c] = 1; // a 5 x 12 block on the top edge
+    const [result] = pyFirstClicks([[edge]], size);
+    const p = deepestPoint(edge, size, size)!;
+    expect(result.deepest[0]).toEqual([p.row, p.col]);
+    expect(p.row).toBe(2); // not row 0: the edge counts as outside, so the middle row is deepest
   });
 });
