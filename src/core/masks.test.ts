@@ -1,4 +1,4 @@
-import { centroid, componentsAt, countOn, deepestPoint, dice, distanceInside, iou, largestComponent } from './masks';
+import { centroid, componentsAt, countOn, deepestPoint, dice, distanceInside, fillHoles, iou, largestComponent } from './masks';
 
 function maskOf(height: number, width: number, pixels: [number, number][]): Uint8Array {
   const m = new Uint8Array(height * width);
@@ -159,6 +159,31 @@ describe('componentsAt', () => {
   it('returns the mask unchanged when no point is inside it (or inside the grid)', () => {
     expect(componentsAt(mask, [{ row: 4, col: 1 }, { row: -3, col: 2 }, { row: 2, col: 9 }], H, W)).toBe(mask);
     expect(componentsAt(mask, [], H, W)).toBe(mask);
+  });
+});
+
+describe('fillHoles', () => {
+  const H = 7;
+  const W = 7;
+  // A 5 x 5 ring (rows/cols 1..5) around a 3 x 3 hole, and an open notch in a bar at the bottom row.
+  const ring = rect(H, W, 1, 1, 5, 5);
+  for (let r = 2; r <= 4; r++) for (let c = 2; c <= 4; c++) ring[r * W + c] = 0;
+
+  it('fills a hole enclosed by the mask', () => {
+    expect(Array.from(fillHoles(ring, [], H, W))).toEqual(Array.from(rect(H, W, 1, 1, 5, 5)));
+  });
+
+  it('keeps a hole that holds a negative click, and leaves the input untouched', () => {
+    const copy = ring.slice();
+    expect(Array.from(fillHoles(ring, [{ row: 3, col: 3 }], H, W))).toEqual(Array.from(ring));
+    expect(Array.from(ring)).toEqual(Array.from(copy));
+  });
+
+  it('does not fill background that reaches the grid edge, and ignores clicks outside the grid', () => {
+    const cup = rect(H, W, 0, 0, 4, 4);
+    cup[0 * W + 1] = 0; cup[0 * W + 2] = 0; cup[1 * W + 1] = 0; cup[1 * W + 2] = 0; // a notch open to the top edge
+    expect(Array.from(fillHoles(cup, [{ row: -1, col: 3 }, { row: 2, col: 9 }], H, W))).toEqual(Array.from(cup));
+    expect(Array.from(fillHoles(new Uint8Array(H * W), [], H, W)).every(v => v === 0)).toBe(true);
   });
 });
 

@@ -136,6 +136,54 @@ export function componentsAt(mask: Uint8Array, points: readonly PixelPoint[], he
   return out;
 }
 
+/**
+ * The mask with its holes filled: background regions that do not reach the grid's edge,
+ * except those holding one of `keepOpen` (where the user said "not this" with a negative
+ * click). Readers outline nodules as closed contours, so a hole in a proposal is the
+ * network's error, not anatomy (47 of 6463 sampled LIDC reader masks have any).
+ */
+export function fillHoles(mask: Uint8Array, keepOpen: readonly PixelPoint[], height: number, width: number): Uint8Array {
+  // Work in the mask's bounding box grown by a pixel: background on the box's border is
+  // outside the mask or on the grid's edge, so it reaches the edge; flood from there.
+  let r0 = height, r1 = -1, c0 = width, c1 = -1;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const r = Math.floor(i / width), c = i % width;
+    if (r < r0) r0 = r;
+    if (r > r1) r1 = r;
+    if (c < c0) c0 = c;
+    if (c > c1) c1 = c;
+  }
+  const out = mask.slice();
+  if (r1 < 0) return out;
+  r0 = Math.max(0, r0 - 1); r1 = Math.min(height - 1, r1 + 1);
+  c0 = Math.max(0, c0 - 1); c1 = Math.min(width - 1, c1 + 1);
+  const open = new Uint8Array(mask.length);
+  const stack: number[] = [];
+  const seed = (r: number, c: number) => {
+    const i = r * width + c;
+    if (r >= r0 && r <= r1 && c >= c0 && c <= c1 && !mask[i] && !open[i]) {
+      open[i] = 1;
+      stack.push(i);
+    }
+  };
+  for (let c = c0; c <= c1; c++) { seed(r0, c); seed(r1, c); }
+  for (let r = r0; r <= r1; r++) { seed(r, c0); seed(r, c1); }
+  for (const p of keepOpen) seed(p.row, p.col);
+  while (stack.length) {
+    const i = stack.pop()!;
+    const r = Math.floor(i / width), c = i % width;
+    seed(r - 1, c); seed(r + 1, c); seed(r, c - 1); seed(r, c + 1);
+  }
+  for (let r = r0; r <= r1; r++) {
+    for (let c = c0; c <= c1; c++) {
+      const i = r * width + c;
+      if (!mask[i] && !open[i]) out[i] = 1;
+    }
+  }
+  return out;
+}
+
 /** Mask centroid in pixel coordinates, or null when empty. */
 export function centroid(mask: ArrayLike<number>, width: number): PixelPoint | null {
   let n = 0;

@@ -3,7 +3,7 @@
  * Framework-free: the OHIF panel and the evaluation harness both drive this class.
  */
 import { kMeansPlusPlus } from './clustering';
-import { componentsAt } from './masks';
+import { componentsAt, fillHoles } from './masks';
 import { SpaInputError } from './errors';
 import type { ModelOutput, Predictor } from './model';
 import { derivedClick, PreferenceProfile, responsibilities, uniformProfile, updateWeights } from './preference';
@@ -222,10 +222,13 @@ export class SpaSession {
     const rng = new SeededRandom(this.options.seed * 1000003 + round);
     const samples = drawSamples(output, piM, this.options.samples, rank, rng);
     const summary = summariseSamples(samples);
-    // Masks keep only the parts connected to a positive click: the structure the user pointed at.
+    // Masks are filled (holes only where a negative click is) and keep only the parts
+    // connected to a positive click: the structure the user pointed at.
     const origin = this.cropOriginPx;
-    const seeds = clicks.filter(c => c.positive).map(c => ({ row: c.row - origin.row, col: c.col - origin.col }));
-    const clicked = (maskHW: Uint8Array) => componentsAt(maskHW, seeds, cropSizePx, cropSizePx);
+    const inCrop = (c: Click) => ({ row: c.row - origin.row, col: c.col - origin.col });
+    const seeds = clicks.filter(c => c.positive).map(inCrop);
+    const negatives = clicks.filter(c => !c.positive).map(inCrop);
+    const clicked = (maskHW: Uint8Array) => componentsAt(fillHoles(maskHW, negatives, cropSizePx, cropSizePx), seeds, cropSizePx, cropSizePx);
     const result: RoundResult = {
       round,
       cropOriginPx: origin,
