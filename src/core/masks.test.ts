@@ -165,7 +165,7 @@ describe('componentsAt', () => {
 describe('fillHoles', () => {
   const H = 7;
   const W = 7;
-  // A 5 x 5 ring (rows/cols 1..5) around a 3 x 3 hole, and an open notch in a bar at the bottom row.
+  // A 5 x 5 ring (rows/cols 1..5) around a 3 x 3 hole.
   const ring = rect(H, W, 1, 1, 5, 5);
   for (let r = 2; r <= 4; r++) for (let c = 2; c <= 4; c++) ring[r * W + c] = 0;
 

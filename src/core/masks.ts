@@ -145,6 +145,8 @@ export function componentsAt(mask: Uint8Array, points: readonly PixelPoint[], he
 export function fillHoles(mask: Uint8Array, keepOpen: readonly PixelPoint[], height: number, width: number): Uint8Array {
   // Work in the mask's bounding box grown by a pixel: background on the box's border is
   // outside the mask or on the grid's edge, so it reaches the edge; flood from there.
+  // (labelComponents over the whole inverted crop did the same but slowed the harness's
+  // rounds about fourfold: every mask of every round goes through here.)
   let r0 = height, r1 = -1, c0 = width, c1 = -1;
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
