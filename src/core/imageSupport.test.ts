@@ -1,22 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import dcmjs from 'dcmjs';
-
+import { readNaturalDicom } from '../../tools/lib/dicomFile';
 import { SpaInputError } from './errors';
 import { checkImageSupport, describeDicomImage, type DicomInstanceLike, type ImageDescription } from './imageSupport';
 
 const REPO = resolve(__dirname, '..', '..');
-// dcmqi's and pydicom's test files use private VRs that dcmjs reports on the console; it reads them all the same.
-(dcmjs as unknown as { log: { getLogger(name: string): { setLevel(level: string): void } } }).log.getLogger('validation.dcmjs').setLevel('silent');
 const SAMPLES = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples');
 const LIDC_SLICE = join(REPO, 'sample-data', 'lidc-idri-0001', 'ct', '1-043.dcm');
 
 /** Reads a DICOM file with dcmjs and describes it as the adapter does with OHIF's instance metadata. */
 function describeFile(file: string): ImageDescription {
-  const bytes = readFileSync(file);
-  const part10 = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  return describeDicomImage(dcmjs.data.DicomMetaDictionary.naturalizeDataset(part10.dict) as DicomInstanceLike);
+  return describeDicomImage(readNaturalDicom(file) as DicomInstanceLike);
 }
 
 /** The refusal an image gets: [problem, message]. */

@@ -8,8 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import dcmjs from 'dcmjs';
-
+import { readSliceImage } from '../../tools/lib/dicomFile';
 import { loadNodeModel } from '../../tools/lib/nodeModel';
 import { SpaInputError } from './errors';
 import type { SpaModel } from './model';
@@ -18,49 +17,11 @@ import { SpaSession, type RoundResult } from './session';
 import type { Click, SliceImage } from './types';
 
 const REPO = resolve(__dirname, '..', '..');
-// dcmqi's and pydicom's test files use private VRs that dcmjs reports on the console; it reads them all the same.
-(dcmjs as unknown as { log: { getLogger(name: string): { setLevel(level: string): void } } }).log.getLogger('validation.dcmjs').setLevel('silent');
 const LIDC_SLICE = join(REPO, 'sample-data', 'lidc-idri-0001', 'ct', '1-043.dcm');
 const HIGHDICOM_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'ct_image.dcm');
 const TINY_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'pydicom_dicomdirtests_77654033_CT2', '17106');
 /** The nodule's centre on 1-043.dcm (image pixels). */
 const NODULE = { row: 366, col: 316 };
-
-interface RawSlice {
-  rows: number;
-  columns: number;
-  stored: Int16Array | Uint16Array;
-  intercept: number;
-  slope: number;
-  spacing: [number, number];
-}
-
-function readDicom(file: string): RawSlice {
-  const bytes = readFileSync(file);
-  const part10 = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(part10.dict) as {
-    Rows: number;
-    Columns: number;
-    PixelRepresentation: number;
-    RescaleSlope?: number;
-    RescaleIntercept?: number;
-    PixelSpacing: number[];
-    PixelData: ArrayBuffer[];
-  };
-  const raw = ds.PixelData[0];
-  return {
-    rows: ds.Rows,
-    columns: ds.Columns,
-    stored: ds.PixelRepresentation === 1 ? new Int16Array(raw) : new Uint16Array(raw),
-    intercept: Number(ds.RescaleIntercept ?? 0),
-    slope: Number(ds.RescaleSlope ?? 1),
-    spacing: [Number(ds.PixelSpacing[0]), Number(ds.PixelSpacing[1])],
-  };
-}
-
-function asSlice(raw: RawSlice): SliceImage {
-  return { rows: raw.rows, columns: raw.columns, pixelData: raw.stored, rescaleSlope: raw.slope, rescaleIntercept: raw.intercept, pixelSpacingMm: raw.spacing };
-}
 
 /** HU of every pixel of a slice. */
 function hu(slice: SliceImage): Float64Array {
@@ -101,11 +62,11 @@ function diskSlice(rows: number, columns: number, centre: { row: number; col: nu
 }
 
 let model: SpaModel;
-let lidc: RawSlice;
+let lidc: SliceImage;
 
 beforeAll(async () => {
   model = await loadNodeModel('node');
-  lidc = readDicom(LIDC_SLICE);
+  lidc = readSliceImage(LIDC_SLICE);
 });
 
 afterAll(async () => {
@@ -117,24 +78,23 @@ const OPTIONS = { samples: 32, candidates: 3, seed: 7 };
 
 describe('16-bit CT: signed and unsigned storage of the same HU give the same result', () => {
   it('Int16 stored + intercept -1024 (the file), Int16 HU + intercept 0, Uint16 HU+1024 + intercept -1024', async () => {
-    expect(lidc.stored).toBeInstanceOf(Int16Array);
-    expect(lidc.intercept).toBe(-1024);
-    const original = asSlice(lidc);
+    expect(lidc.pixelData).toBeInstanceOf(Int16Array);
+    expect(lidc.rescaleIntercept).toBe(-1024);
     // The file pads outside the scanner's field of view with stored -1024 (-2048 HU), which
     // unsigned storage with intercept -1024 cannot hold; scanners that store unsigned pad
     // with -1024 HU. So: HU clamped at -1024 (the crop around the nodule lies inside the
     // field of view and does not change), then stored both ways.
-    const clampedHu = Int16Array.from(hu(original), v => Math.max(-1024, v));
-    expect(hu(original).some(v => v < -1024)).toBe(true);
-    const signedHu: SliceImage = { ...original, pixelData: clampedHu, rescaleIntercept: 0 };
-    const unsigned: SliceImage = { ...original, pixelData: Uint16Array.from(clampedHu, v => v + 1024), rescaleIntercept: -1024 };
+    const clampedHu = Int16Array.from(hu(lidc), v => Math.max(-1024, v));
+    expect(hu(lidc).some(v => v < -1024)).toBe(true);
+    const signedHu: SliceImage = { ...lidc, pixelData: clampedHu, rescaleIntercept: 0 };
+    const unsigned: SliceImage = { ...lidc, pixelData: Uint16Array.from(clampedHu, v => v + 1024), rescaleIntercept: -1024 };
     expect((unsigned.pixelData as Uint16Array).reduce((a, b) => Math.min(a, b), 65535)).toBe(0);
     // Unsigned values read without their intercept are 1024 HU brighter: min-max
     // normalisation per crop gives the same grey crop all the same.
     const unsignedNoIntercept: SliceImage = { ...unsigned, rescaleIntercept: 0 };
 
     const results = [];
-    for (const slice of [original, signedHu, unsigned, unsignedNoIntercept]) {
+    for (const slice of [lidc, signedHu, unsigned, unsignedNoIntercept]) {
       const session = new SpaSession(model, OPTIONS);
       const round = await session.start(slice, CLICK);
       results.push({ round, mask: expectPastedBack(session, round, slice) });
@@ -177,7 +137,7 @@ describe('images smaller than the 128-pixel crop are padded', () => {
 
   const haveTiny = existsSync(TINY_CT);
   (haveTiny ? it : it.skip)('a real 16 x 16 CT (pydicom test data) runs and pastes back into 16 x 16', async () => {
-    const slice = asSlice(readDicom(TINY_CT));
+    const slice = readSliceImage(TINY_CT);
     expect([slice.rows, slice.columns]).toEqual([16, 16]);
     const session = new SpaSession(model, OPTIONS);
     const round = await session.start(slice, { row: 8, col: 8, positive: true });
@@ -188,7 +148,7 @@ describe('images smaller than the 128-pixel crop are padded', () => {
 
 describe('a crop-sized real CT', () => {
   (existsSync(HIGHDICOM_CT) ? it : it.skip)('highdicom ct_image.dcm (128 x 128), a click 5 pixels from its corner', async () => {
-    const slice = asSlice(readDicom(HIGHDICOM_CT));
+    const slice = readSliceImage(HIGHDICOM_CT);
     expect([slice.rows, slice.columns]).toEqual([128, 128]);
     const session = new SpaSession(model, OPTIONS);
     const round = await session.start(slice, { row: 5, col: 122, positive: true });
@@ -201,7 +161,7 @@ describe('a 1024 x 1024 slice', () => {
   it('the sample slice upsampled 2x: the nodule is found at twice the coordinates', async () => {
     const N = 1024;
     const stored = new Int16Array(N * N);
-    for (let r = 0; r < N; r++) for (let c = 0; c < N; c++) stored[r * N + c] = lidc.stored[(r >> 1) * 512 + (c >> 1)];
+    for (let r = 0; r < N; r++) for (let c = 0; c < N; c++) stored[r * N + c] = lidc.pixelData[(r >> 1) * 512 + (c >> 1)];
     const slice: SliceImage = { rows: N, columns: N, pixelData: stored, rescaleSlope: 1, rescaleIntercept: -1024, pixelSpacingMm: [0.3515625, 0.3515625] };
     const session = new SpaSession(model, OPTIONS);
     const t0 = performance.now();
@@ -217,25 +177,22 @@ describe('a 1024 x 1024 slice', () => {
 
 describe('anisotropic pixel spacing', () => {
   it('the engine works in pixels: the same pixels with [0.7, 1.4] mm spacing give the same result as [0.7, 0.7]', async () => {
-    const iso = asSlice(lidc);
-    const aniso: SliceImage = { ...iso, pixelSpacingMm: [0.703125, 1.40625] };
-    const a = await new SpaSession(model, OPTIONS).start(iso, CLICK);
+    const aniso: SliceImage = { ...lidc, pixelSpacingMm: [0.703125, 1.40625] };
+    const a = await new SpaSession(model, OPTIONS).start(lidc, CLICK);
     const b = await new SpaSession(model, OPTIONS).start(aniso, CLICK);
     expect(Buffer.from(b.recommendationHW).equals(Buffer.from(a.recommendationHW))).toBe(true);
   });
 });
 
 describe('clicks within 10 pixels of the border', () => {
-  const slice = () => asSlice(lidc);
   it.each([
     ['top edge', { row: 3, col: 256 }],
     ['left edge', { row: 256, col: 0 }],
     ['bottom-right corner', { row: 511, col: 505 }],
     ['top-left corner', { row: 9, col: 9 }],
   ])('%s (%p): crop padded, result pasted back inside the image only', async (_name, point) => {
-    const s = slice();
     const session = new SpaSession(model, OPTIONS);
-    const round = await session.start(s, { ...point, positive: true });
+    const round = await session.start(lidc, { ...point, positive: true });
     expect(round.cropOriginPx).toEqual({ row: point.row - 64, col: point.col - 64 });
     // Crop pixels outside the image are padding (grey 0).
     const S = round.cropSizePx;
@@ -246,11 +203,11 @@ describe('clicks within 10 pixels of the border', () => {
         if (r < 0 || c < 0 || r >= 512 || c >= 512) expect(round.greyHW[y * S + x]).toBe(0);
       }
     }
-    expectPastedBack(session, round, s);
+    expectPastedBack(session, round, lidc);
     // A second click nearer the edge refines the same structure.
     const next = await session.addClick({ row: Math.min(511, point.row + 2), col: Math.max(0, point.col - 2), positive: false });
     expect(next.round).toBe(2);
-    expectPastedBack(session, next, s);
+    expectPastedBack(session, next, lidc);
   });
 
   it('a disk touching the top border is segmented up to the border', async () => {
@@ -272,13 +229,12 @@ describe('refusals say what is wrong', () => {
   });
 
   it('a click outside the image, and a later click outside the crop', async () => {
-    const s = asSlice(lidc);
     const session = new SpaSession(model, OPTIONS);
-    await expect(session.start(s, { row: -1, col: 10, positive: true })).rejects.toMatchObject({
+    await expect(session.start(lidc, { row: -1, col: 10, positive: true })).rejects.toMatchObject({
       problem: 'click-outside-image',
       message: 'The click (row -1, column 10) is outside the 512 x 512 image; click on the structure itself.',
     });
-    await session.start(s, CLICK);
+    await session.start(lidc, CLICK);
     await expect(session.addClick({ row: NODULE.row + 100, col: NODULE.col, positive: true })).rejects.toMatchObject({
       problem: 'click-outside-crop',
       message: `The click is more than ${model.contract.segmentedCentrePx / 2} pixels from the structure's first click; reset to start a new structure there.`,

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import dcmjs from 'dcmjs';
 import { PNG } from 'pngjs';
 
+import { readSliceImage } from '../../tools/lib/dicomFile';
 import { ModelContract, parseContract } from './contract';
 import { cropOriginFor, encodeClicks, pasteCrop, prepareCrop } from './preprocess';
 import type { Click, SliceImage } from './types';
@@ -23,33 +23,6 @@ interface CropsFixture {
   slices: { index: number; file: string; row0: number; col0: number; hu_min: number; hu_max: number }[];
 }
 const crops: CropsFixture = JSON.parse(readFileSync(join(REPO, 'tests', 'fixtures', 'lidc0001-crops.json'), 'utf8'));
-
-function readDicomSlice(file: string): SliceImage {
-  const bytes = readFileSync(file);
-  const part10 = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(part10.dict) as {
-    Rows: number;
-    Columns: number;
-    BitsAllocated: number;
-    PixelRepresentation: number;
-    RescaleSlope?: number;
-    RescaleIntercept?: number;
-    PixelSpacing: [number, number];
-    PixelData: ArrayBuffer[];
-  };
-  if (ds.BitsAllocated !== 16) throw new Error(`${file}: expected 16-bit pixels, got ${ds.BitsAllocated}`);
-  const raw = ds.PixelData[0];
-  const pixelData = ds.PixelRepresentation === 1 ? new Int16Array(raw) : new Uint16Array(raw);
-  expect(pixelData.length).toBe(ds.Rows * ds.Columns);
-  return {
-    rows: ds.Rows,
-    columns: ds.Columns,
-    pixelData,
-    rescaleSlope: Number(ds.RescaleSlope ?? 1),
-    rescaleIntercept: Number(ds.RescaleIntercept ?? 0),
-    pixelSpacingMm: [Number(ds.PixelSpacing[0]), Number(ds.PixelSpacing[1])],
-  };
-}
 
 /** Grey channel of an 8-bit greyscale PNG (pngjs expands it to RGBA). */
 function readGreyPng(file: string): { width: number; height: number; grey: Uint8Array } {
@@ -98,7 +71,7 @@ describe('prepareCrop reproduces the LIDC training crops from the original DICOM
     expect(stack.width).toBe(S);
     expect(stack.height).toBe(S * crops.slices.length);
     for (const s of crops.slices) {
-      const slice = readDicomSlice(join(CT_DIR!, s.file));
+      const slice = readSliceImage(join(CT_DIR!, s.file));
       const centre = { row: s.row0 + contract.preprocessing.crop.centreIndexPx, col: s.col0 + contract.preprocessing.crop.centreIndexPx };
       const crop = prepareCrop(slice, centre, contract);
       expect(crop.cropOriginPx).toEqual({ row: s.row0, col: s.col0 });
@@ -114,7 +87,7 @@ describe('prepareCrop reproduces the LIDC training crops from the original DICOM
     const s = crops.slices.find(c => c.index === 4)!;
     const fixture = readGreyPng(join(REPO, 'tests', 'fixtures', 'lidc0001-slice4.png'));
     expect([fixture.width, fixture.height]).toEqual([S, S]);
-    const slice = readDicomSlice(join(CT_DIR!, s.file));
+    const slice = readSliceImage(join(CT_DIR!, s.file));
     const crop = prepareCrop(slice, { row: crops.geometry.centre_row_col[0], col: crops.geometry.centre_row_col[1] }, contract);
     expect(mismatches(crop.greyHW, fixture.grey)).toEqual({ count: 0, maxAbs: 0 });
     // The model input is grey / scale, and the crop spans the full 0..255 range.

@@ -9,10 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
-import dcmjs from 'dcmjs';
 import { chromium } from 'playwright-core';
 import webpack from 'webpack';
 
+import { readNaturalDicom, sliceImageOf } from '../lib/dicomFile';
 import { DEFAULT_MODEL, MODELS_DIR } from '../lib/nodeModel';
 import { startBenchServer } from '../bench/server';
 import type { MemorySample, SoakConfig, SoakPageResult, SoakSliceJson } from './page';
@@ -68,39 +68,15 @@ export interface SoakSummary {
   durationS: number;
 }
 
-interface Natural {
-  Rows: number;
-  Columns: number;
-  SOPInstanceUID: string;
-  ImagePositionPatient: number[];
-  PixelRepresentation: number;
-  BitsAllocated: number;
-  RescaleSlope?: number;
-  RescaleIntercept?: number;
-  PixelSpacing: number[];
-  PixelData: ArrayBuffer[];
-}
-
 /** The sample study's slices in z order: JSON metadata and one binary of Int16 stored values. */
 export function readSampleSlices(dir = CT_DIR): { json: SoakSliceJson[]; bin: Uint8Array } {
   const slices = readdirSync(dir)
     .filter(f => f.endsWith('.dcm'))
     .map(f => {
-      const bytes = readFileSync(join(dir, f));
-      const part10 = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-      const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(part10.dict) as unknown as Natural;
-      if (ds.BitsAllocated !== 16 || ds.PixelRepresentation !== 1) throw new Error(`${f}: expected signed 16-bit pixels`);
-      const pixels = new Int16Array(ds.PixelData[0]);
-      if (pixels.length !== ds.Rows * ds.Columns) throw new Error(`${f}: ${pixels.length} pixel values for ${ds.Rows} x ${ds.Columns}`);
-      const meta: SoakSliceJson = {
-        sop: ds.SOPInstanceUID,
-        z: Number(ds.ImagePositionPatient[2]),
-        rows: ds.Rows,
-        columns: ds.Columns,
-        rescaleSlope: Number(ds.RescaleSlope ?? 1),
-        rescaleIntercept: Number(ds.RescaleIntercept ?? 0),
-        pixelSpacingMm: [Number(ds.PixelSpacing[0]), Number(ds.PixelSpacing[1])],
-      };
+      const ds = readNaturalDicom(join(dir, f)) as { SOPInstanceUID: string; ImagePositionPatient: number[] };
+      const { pixelData: pixels, ...image } = sliceImageOf(ds, f);
+      if (!(pixels instanceof Int16Array)) throw new Error(`${f}: expected signed 16-bit pixels`);
+      const meta: SoakSliceJson = { sop: ds.SOPInstanceUID, z: Number(ds.ImagePositionPatient[2]), ...image };
       return { meta, pixels };
     })
     .sort((a, b) => a.meta.z - b.meta.z);
