@@ -28,10 +28,21 @@ function readGrey(file: string): { data: Uint8Array; width: number; height: numb
   return { data, width: png.width, height: png.height };
 }
 
-/** Every slice where at least one reader marked the nodule, optionally only some patients. */
-export function loadCropSlices(dir: string, patients?: ReadonlySet<string>): CropSlice[] {
+/** One nodule's stack of crops, every slice, in the manifest's order. */
+export interface CropNodule {
+  id: string;
+  patient: string;
+  size: number;
+  /** Grey crops 0..255, size * size, one per slice. */
+  greyHW: Uint8Array[];
+  /** Per slice, the mask of each of the READERS readers (all 0 where that reader did not mark it). */
+  readerMasksHW: Uint8Array[][];
+}
+
+/** Every nodule's stack, optionally only some patients'. */
+export function loadCropNodules(dir: string, patients?: ReadonlySet<string>): CropNodule[] {
   const manifest: ManifestEntry[] = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  const out: CropSlice[] = [];
+  const out: CropNodule[] = [];
   for (const entry of manifest) {
     if (patients && !patients.has(entry.patient)) continue;
     const base = join(dir, entry.patient, entry.nodule);
@@ -41,24 +52,28 @@ export function loadCropSlices(dir: string, patients?: ReadonlySet<string>): Cro
     if (image.height !== size * entry.slices || bits.height !== image.height) {
       throw new Error(`${base}: expected ${entry.slices} stacked ${size} x ${size} slices, got ${image.width} x ${image.height}`);
     }
+    const nodule: CropNodule = { id: `${entry.patient}/${entry.nodule}`, patient: entry.patient, size, greyHW: [], readerMasksHW: [] };
     for (let s = 0; s < entry.slices; s++) {
       const offset = s * size * size;
-      const readerMasksHW: Uint8Array[] = [];
-      for (let r = 0; r < READERS; r++) {
-        const mask = new Uint8Array(size * size);
-        let any = 0;
-        for (let p = 0; p < size * size; p++) any |= mask[p] = (bits.data[offset + p] >> r) & 1;
-        if (any) readerMasksHW.push(mask);
+      nodule.greyHW.push(image.data.slice(offset, offset + size * size));
+      const masks = Array.from({ length: READERS }, () => new Uint8Array(size * size));
+      for (let p = 0; p < size * size; p++) {
+        const b = bits.data[offset + p];
+        for (let r = 0; r < READERS; r++) masks[r][p] = (b >> r) & 1;
       }
-      if (!readerMasksHW.length) continue;
-      out.push({
-        id: `${entry.patient}/${entry.nodule}/${s}`,
-        patient: entry.patient,
-        greyHW: image.data.slice(offset, offset + size * size),
-        readerMasksHW,
-        size,
-      });
+      nodule.readerMasksHW.push(masks);
     }
+    out.push(nodule);
   }
   return out;
+}
+
+/** Every slice where at least one reader marked the nodule, optionally only some patients. */
+export function loadCropSlices(dir: string, patients?: ReadonlySet<string>): CropSlice[] {
+  return loadCropNodules(dir, patients).flatMap(nodule =>
+    nodule.greyHW.flatMap((greyHW, s) => {
+      const readerMasksHW = nodule.readerMasksHW[s].filter(mask => mask.includes(1));
+      return readerMasksHW.length ? [{ id: `${nodule.id}/${s}`, patient: nodule.patient, greyHW, readerMasksHW, size: nodule.size }] : [];
+    })
+  );
 }

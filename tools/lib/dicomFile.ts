@@ -17,11 +17,11 @@ export function readNaturalDicom(file: string): Record<string, unknown> {
 
 /** A single-frame 16-bit greyscale image as the engine takes it: stored values, rescale, spacing. */
 export function readSliceImage(file: string): SliceImage {
-  return sliceImageOf(readNaturalDicom(file), file);
+  return sliceImageFromDataset(readNaturalDicom(file), file);
 }
 
 /** `readSliceImage` for a dataset already read (`file` names it in errors). */
-export function sliceImageOf(dataset: Record<string, unknown>, file: string): SliceImage {
+export function sliceImageFromDataset(dataset: Record<string, unknown>, file: string): SliceImage {
   const ds = dataset as {
     Rows: number;
     Columns: number;

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import webpack from 'webpack';
 
-import { readNaturalDicom, sliceImageOf } from '../lib/dicomFile';
+import { readNaturalDicom, sliceImageFromDataset } from '../lib/dicomFile';
 import { DEFAULT_MODEL, MODELS_DIR } from '../lib/nodeModel';
 import { startBenchServer } from '../bench/server';
 import type { MemorySample, SoakConfig, SoakPageResult, SoakSliceJson } from './page';
@@ -74,7 +74,7 @@ export function readSampleSlices(dir = CT_DIR): { json: SoakSliceJson[]; bin: Ui
     .filter(f => f.endsWith('.dcm'))
     .map(f => {
       const ds = readNaturalDicom(join(dir, f)) as { SOPInstanceUID: string; ImagePositionPatient: number[] };
-      const { pixelData: pixels, ...image } = sliceImageOf(ds, f);
+      const { pixelData: pixels, ...image } = sliceImageFromDataset(ds, f);
       if (!(pixels instanceof Int16Array)) throw new Error(`${f}: expected signed 16-bit pixels`);
       const meta: SoakSliceJson = { sop: ds.SOPInstanceUID, z: Number(ds.ImagePositionPatient[2]), ...image };
       return { meta, pixels };

@@ -24,7 +24,7 @@ import type { ApprovedSlice, ApprovedStructure, SpaError, ViewportSession } from
 import type { DisplaySet, SegmentationService, Services } from '../types';
 import { segmentMask, type SliceEdit } from '../utils/labelmapEdit';
 import { clearProfile, loadProfile, profileExport, saveProfile } from '../utils/profileStore';
-import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, pickContinuation, propagationClick, slicesFrom } from '../utils/propagation';
+import { propagateOnto, slicesFrom } from '../utils/propagation';
 import { pixelFromImageCoords, toSliceImage, unsupportedImageReason } from '../utils/sliceImage';
 import { SPA_MODALITIES } from '../utils/studyModalities';
 import { addStructureSegment, ensureSegmentation, labelmapSliceFor, structureRgb, undoSlice, writeSlice } from './labelmap';
@@ -446,16 +446,8 @@ export class SpaController {
           const imageId = imageIds[index];
           const image = await cs().imageLoader.loadAndCacheImage(imageId);
           const slice = toSliceImage(image);
-          const at = propagationClick(previous, slice.rows, slice.columns);
-          if (!at) break;
           const { candidates, samples } = spa.getConfig();
-          const propagation = new SpaSession(predictor, { candidates, samples }, this.profileFor(predictor));
-          const round = await propagation.start(slice, { ...at, positive: true });
-          // The recommendation under the learned preference, or the candidate that continues
-          // the previous slice's mask better.
-          const options = [propagation.approve().maskRowsCols, ...round.candidates.map((_, k) => propagation.approve(k).maskRowsCols)];
-          const predicted = options[pickContinuation(options, previous)];
-          const verdict = judgePropagatedMask(previous, predicted, slice.rows, slice.columns, DEFAULT_PROPAGATION_LIMITS, largest);
+          const verdict = await propagateOnto(predictor, slice, previous, largest, { candidates, samples }, this.profileFor(predictor));
           if (!live()) return;
           if (!verdict.accept) {
             stopped = `stopped at image ${index + 1}: ${verdict.reason}`;

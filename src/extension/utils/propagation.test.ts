@@ -1,4 +1,9 @@
-import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, pickContinuation, propagationClick, slicesFrom } from './propagation';
+import { join, resolve } from 'node:path';
+
+import { readSliceImage } from '../../../tools/lib/dicomFile';
+import { loadNodeModel } from '../../../tools/lib/nodeModel';
+import { countOn, dice, SpaSession, type SpaModel } from '../../core';
+import { DEFAULT_PROPAGATION_LIMITS, judgePropagatedMask, pickContinuation, propagateOnto, propagationClick, slicesFrom } from './propagation';
 
 const rows = 20;
 const columns = 20;
@@ -59,5 +64,37 @@ describe('pickContinuation', () => {
     const prev = disk(10, 10, 5);
     expect(pickContinuation([disk(10, 10, 2), disk(10, 10, 5), disk(3, 3, 2)], prev)).toBe(1);
     expect(pickContinuation([disk(10, 10, 4), disk(10, 10, 4)], prev)).toBe(0);
+  });
+});
+
+describe('propagateOnto (shipped model, the sample study)', () => {
+  const CT = join(resolve(__dirname, '..', '..', '..'), 'sample-data', 'lidc-idri-0001', 'ct');
+  const NODULE = { row: 366, col: 316, positive: true }; // centre of the large nodule on 1-043.dcm
+  const OPTIONS = { samples: 32, candidates: 4, seed: 3 };
+  let model: SpaModel;
+  beforeAll(async () => {
+    model = await loadNodeModel('node');
+  });
+  afterAll(async () => {
+    await model?.release();
+  });
+
+  it('carries the approved nodule to the next slice: same place, similar size', async () => {
+    const here = readSliceImage(join(CT, '1-043.dcm'));
+    const session = new SpaSession(model, OPTIONS);
+    await session.start(here, NODULE);
+    const approved = session.approve().maskRowsCols;
+    expect(countOn(approved)).toBeGreaterThan(100);
+    const verdict = await propagateOnto(model, readSliceImage(join(CT, '1-044.dcm')), approved, countOn(approved), OPTIONS);
+    expect(verdict.accept).toBe(true);
+    if (!verdict.accept) return;
+    expect(dice(verdict.mask, approved)).toBeGreaterThan(0.6);
+    expect(verdict.pixels).toBe(countOn(verdict.mask));
+  });
+
+  it('refuses to continue from an empty mask', async () => {
+    const next = readSliceImage(join(CT, '1-044.dcm'));
+    const emptyMask = new Uint8Array(next.rows * next.columns);
+    await expect(propagateOnto(model, next, emptyMask, 0, OPTIONS)).resolves.toEqual({ accept: false, reason: "the previous slice's mask is empty" });
   });
 });

@@ -3,11 +3,21 @@
  * (the approved mask's centroid) and when a predicted mask still is the same structure.
  * Masks are full slices, rows x columns, row-major, 1 inside.
  */
-import { centroid, countOn, deepestPoint, dice, largestComponent, type PixelPoint } from '../../core';
+import {
+  centroid,
+  countOn,
+  deepestPoint,
+  dice,
+  largestComponent,
+  SpaSession,
+  type PixelPoint,
+  type Predictor,
+  type PreferenceProfile,
+  type SliceImage,
+  type SpaOptions,
+} from '../../core';
 
 export interface PropagationLimits {
-  /** Slices at most in each direction. */
-  maxSlicesPerDirection: number;
   /** A prediction smaller than this (pixels) counts as empty: the structure has ended. */
   minPixels: number;
   /** Stop when a slice's mask is more than this many times the previous slice's area. */
@@ -19,7 +29,6 @@ export interface PropagationLimits {
 }
 
 export const DEFAULT_PROPAGATION_LIMITS: PropagationLimits = {
-  maxSlicesPerDirection: 10,
   minPixels: 4,
   maxGrowth: 2.5,
   minOverlap: 0.3,
@@ -97,4 +106,30 @@ export function pickContinuation(optionsRowsCols: readonly Uint8Array[], previou
     }
   });
   return best;
+}
+
+/**
+ * One step of propagation: click on `slice` where the previous slice's mask is, run SPA
+ * (under the user's learned preference), keep the mask that continues the previous one best
+ * and judge it. `cropCentre` fixes the crop (the evaluation harness's crops are already
+ * centred on the nodule); the viewer crops around the click.
+ */
+export async function propagateOnto(
+  predictor: Predictor,
+  slice: SliceImage,
+  previous: Uint8Array,
+  largestPixels: number,
+  options: Partial<SpaOptions>,
+  profile?: PreferenceProfile,
+  cropCentre?: PixelPoint
+): Promise<PropagationVerdict> {
+  const at = propagationClick(previous, slice.rows, slice.columns);
+  if (!at) return { accept: false, reason: 'the previous slice\'s mask is empty' };
+  const session = new SpaSession(predictor, options, profile);
+  const round = await session.start(slice, { ...at, positive: true }, { cropCentre });
+  // The recommendation under the learned preference, or the candidate that continues the
+  // previous slice's mask better.
+  const optionsRowsCols = [session.approve().maskRowsCols, ...round.candidates.map((_, k) => session.approve(k).maskRowsCols)];
+  const predicted = optionsRowsCols[pickContinuation(optionsRowsCols, previous)];
+  return judgePropagatedMask(previous, predicted, slice.rows, slice.columns, DEFAULT_PROPAGATION_LIMITS, largestPixels);
 }
