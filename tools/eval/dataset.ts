@@ -68,12 +68,13 @@ export function loadCropNodules(dir: string, patients?: ReadonlySet<string>): Cr
   return out;
 }
 
+/** Slice `s` of a nodule with the masks of the readers who marked it (none: no reader did). */
+export function cropSliceOf(nodule: CropNodule, s: number): CropSlice {
+  const readerMasksHW = nodule.readerMasksHW[s].filter(mask => mask.includes(1));
+  return { id: `${nodule.id}/${s}`, patient: nodule.patient, greyHW: nodule.greyHW[s], readerMasksHW, size: nodule.size };
+}
+
 /** Every slice where at least one reader marked the nodule, optionally only some patients. */
 export function loadCropSlices(dir: string, patients?: ReadonlySet<string>): CropSlice[] {
-  return loadCropNodules(dir, patients).flatMap(nodule =>
-    nodule.greyHW.flatMap((greyHW, s) => {
-      const readerMasksHW = nodule.readerMasksHW[s].filter(mask => mask.includes(1));
-      return readerMasksHW.length ? [{ id: `${nodule.id}/${s}`, patient: nodule.patient, greyHW, readerMasksHW, size: nodule.size }] : [];
-    })
-  );
+  return loadCropNodules(dir, patients).flatMap(nodule => nodule.greyHW.map((_, s) => cropSliceOf(nodule, s)).filter(slice => slice.readerMasksHW.length));
 }

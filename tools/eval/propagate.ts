@@ -15,14 +15,15 @@
  * Options: --split <json> with --subset val (default) or train; --models <dir>; --limit <n>
  * evenly spaced nodules; --seed; --threads (onnxruntime-node threads, default 1).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { countOn, parseContract, SpaSession, withTestTimeViews, type Predictor } from '../../src/core';
 import { DEFAULT_SPA_CONFIG } from '../../src/extension/services/SpaService';
 import { propagateOnto, slicesFrom } from '../../src/extension/utils/propagation';
 import { DEFAULT_MODEL, loadNodeModel, readModelFiles } from '../lib/nodeModel';
-import { type CropNodule, loadCropNodules } from './dataset';
+import { type CropNodule, cropSliceOf, loadCropNodules } from './dataset';
+import { CommonOptions, evenlySpaced, parseOptions, splitPatients } from './options';
 import { agreementClick } from './protocols';
 import { sliceImageOf } from './simulate';
 import { dice3d, largestSlice, majorityVolume, markedSlices, markingReaders, readerVolume, type Volume } from './volumes';
@@ -30,35 +31,13 @@ import { dice3d, largestSlice, majorityVolume, markedSlices, markingReaders, rea
 type StartName = 'majority' | 'one-click';
 const STARTS: StartName[] = ['majority', 'one-click'];
 
-interface Args {
-  data: string;
-  out?: string;
-  split?: string;
-  subset: 'val' | 'train';
-  models?: string;
-  limit?: number;
+interface Args extends CommonOptions {
   seed: number;
   threads: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { data: '', subset: 'val', seed: 1, threads: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (key === 'data' || key === 'out' || key === 'split' || key === 'models') args[key] = value;
-    else if (key === 'subset') {
-      if (value !== 'val' && value !== 'train') throw new Error(`--subset must be val or train, got "${value}"`);
-      args.subset = value;
-    } else if (key === 'limit' || key === 'seed' || key === 'threads') {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--${key} must be a non-negative integer, got "${value}"`);
-      args[key] = n;
-    } else throw new Error(`unknown option --${key}; options: --data --out --split --subset --models --limit --seed --threads`);
-  }
-  if (!args.data) throw new Error('--data <dir> is required (a folder laid out like ../shared/data/lidc-crops)');
-  return args;
+  return parseOptions(argv, { data: '', subset: 'val', seed: 1, threads: 1 } as Args, ['limit', 'seed', 'threads'], '--data --out --split --subset --models --limit --seed --threads');
 }
 
 interface NoduleRecord {
@@ -81,24 +60,24 @@ interface NoduleRecord {
 /** A stop reason without its figures, to count alike reasons together. */
 const reasonKind = (reason: string) => reason.replace(/\s*\(.*\)|\s*by only \d+%|\s*from \d+ to \d+ px/g, '');
 
+/** N, K and seed as the viewer runs SPA (the harness fixes the seed). */
+const spaOptions = (seed: number) => ({ samples: DEFAULT_SPA_CONFIG.samples, candidates: DEFAULT_SPA_CONFIG.candidates, seed });
+
 async function approvedMask(predictor: Predictor, nodule: CropNodule, slice: number, start: StartName, majority: Volume, seed: number): Promise<Uint8Array> {
   if (start === 'majority') return majority[slice];
-  const readerMasksHW = nodule.readerMasksHW[slice].filter(m => m.includes(1));
-  const crop = { id: `${nodule.id}/${slice}`, patient: nodule.patient, greyHW: nodule.greyHW[slice], readerMasksHW, size: nodule.size };
-  const session = new SpaSession(predictor, { samples: DEFAULT_SPA_CONFIG.samples, candidates: DEFAULT_SPA_CONFIG.candidates, seed });
+  const crop = cropSliceOf(nodule, slice);
+  const session = new SpaSession(predictor, spaOptions(seed));
   await session.start(sliceImageOf(crop), agreementClick(crop), { cropCentre: { row: nodule.size / 2, col: nodule.size / 2 } });
   return session.approve().maskRowsCols;
 }
 
-async function evaluateNodule(predictor: Predictor, nodule: CropNodule, start: StartName, seed: number): Promise<NoduleRecord> {
-  const majority = majorityVolume(nodule);
+async function evaluateNodule(predictor: Predictor, nodule: CropNodule, majority: Volume, start: StartName, seed: number): Promise<NoduleRecord> {
   const first = largestSlice(majority);
   const size = nodule.size;
   const centre = { row: size / 2, col: size / 2 };
   const ours: Volume = nodule.greyHW.map(() => new Uint8Array(size * size));
   ours[first] = await approvedMask(predictor, nodule, first, start, majority, seed);
   const startOnly = ours.map(m => m.slice());
-  const options = { samples: DEFAULT_SPA_CONFIG.samples, candidates: DEFAULT_SPA_CONFIG.candidates, seed };
   let largest = countOn(ours[first]);
   const stops: string[] = [];
   for (const direction of [1, -1] as const) {
@@ -107,7 +86,7 @@ async function evaluateNodule(predictor: Predictor, nodule: CropNodule, start: S
     const order = slicesFrom(first, direction, nodule.greyHW.length, DEFAULT_SPA_CONFIG.propagationLimit);
     if (order.length === DEFAULT_SPA_CONFIG.propagationLimit) stop = 'the slice limit';
     for (const index of order) {
-      const verdict = await propagateOnto(predictor, sliceImageOf({ greyHW: nodule.greyHW[index], size }), previous, largest, options, undefined, centre);
+      const verdict = await propagateOnto(predictor, sliceImageOf(cropSliceOf(nodule, index)), previous, largest, spaOptions(seed), undefined, centre);
       if (!verdict.accept) {
         stop = reasonKind(verdict.reason);
         break;
@@ -155,9 +134,8 @@ function summarise(records: NoduleRecord[]) {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const patients = args.split ? new Set<string>(JSON.parse(readFileSync(args.split, 'utf8'))[`${args.subset}_patients`]) : undefined;
-  let nodules = loadCropNodules(args.data, patients).filter(n => markedSlices(majorityVolume(n)).length >= 2);
-  if (args.limit && args.limit < nodules.length) nodules = Array.from({ length: args.limit }, (_, i) => nodules[Math.floor((i * nodules.length) / args.limit!)]);
+  const withMajority = loadCropNodules(args.data, splitPatients(args)).map(nodule => ({ nodule, majority: majorityVolume(nodule) }));
+  const nodules = evenlySpaced(withMajority.filter(n => markedSlices(n.majority).length >= 2), args.limit);
   const files = readModelFiles(DEFAULT_MODEL, args.models);
   const contract = parseContract(files.contractJson, files.contractFile);
   const model = await loadNodeModel('node', { threads: args.threads, dir: args.models });
@@ -167,8 +145,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const records: NoduleRecord[] = [];
   let lastPrint = 0;
-  for (const [i, nodule] of nodules.entries()) {
-    for (const start of STARTS) records.push(await evaluateNodule(predictor, nodule, start, args.seed));
+  for (const [i, { nodule, majority }] of nodules.entries()) {
+    for (const start of STARTS) records.push(await evaluateNodule(predictor, nodule, majority, start, args.seed));
     const s = (performance.now() - t0) / 1000;
     if (s - lastPrint > 10 || i === nodules.length - 1) {
       lastPrint = s;

@@ -10,27 +10,22 @@
  * --workers <n> processes (default 2); --samples, --candidates, --seed.
  */
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { countOn, DEFAULT_TEST_TIME_VIEWS, dice, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
 import { DEFAULT_MODEL, loadNodeModel, readModelFiles } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
+import { CommonOptions, evenlySpaced, parseOptions, splitPatients } from './options';
 import { majorityOf, PROTOCOLS, ProtocolName, raterCases, readerPairAgreement, spaCase } from './protocols';
 import { BatchingPredictor, CachingPredictor, CaseResult, distributionMetrics, METHODS, MethodName, simulateCase } from './simulate';
 
-interface Args {
-  data: string;
-  out?: string;
-  split?: string;
-  limit?: number;
+interface Args extends CommonOptions {
   workers: number;
   samples: number;
   candidates: number;
   seed: number;
   worker?: number;
-  models?: string;
-  subset: 'val' | 'train';
   rate?: number;
   derived?: boolean;
   views: number;
@@ -38,30 +33,18 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { data: '', workers: 2, samples: 32, candidates: 3, seed: 1, subset: 'val', views: DEFAULT_TEST_TIME_VIEWS };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (key === 'data' || key === 'out' || key === 'split' || key === 'models') args[key] = value;
-    else if (key === 'subset') {
-      if (value !== 'val' && value !== 'train') throw new Error(`--subset must be val or train, got "${value}"`);
-      args.subset = value;
-    } else if (key === 'derived') {
+  const usage = '--data --out --split --subset --models --rate --derived --views --limit --workers --samples --candidates --seed';
+  return parseOptions(argv, args, ['limit', 'workers', 'samples', 'candidates', 'seed', 'worker', 'views'], usage, (key, value) => {
+    if (key === 'derived') {
       if (value !== '0' && value !== '1') throw new Error(`--derived must be 0 or 1, got "${value}"`);
       args.derived = value === '1';
     } else if (key === 'rate') {
       const x = Number(value);
       if (!(x >= 0 && x <= 1)) throw new Error(`--rate must be in 0..1, got "${value}"`);
       args.rate = x;
-    }
-    else if (['limit', 'workers', 'samples', 'candidates', 'seed', 'worker', 'views'].includes(key)) {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--${key} must be a non-negative integer, got "${value}"`);
-      (args as unknown as Record<string, number>)[key] = n;
-    } else throw new Error(`unknown option --${key}; options: --data --out --split --subset --models --rate --derived --views --limit --workers --samples --candidates --seed`);
-  }
-  if (!args.data) throw new Error('--data <dir> is required (a folder laid out like ../shared/data/lidc-crops)');
-  return args;
+    } else return false;
+    return true;
+  });
 }
 
 interface SliceRecord {
@@ -79,11 +62,7 @@ interface SliceRecord {
 }
 
 function selectSlices(args: Args): CropSlice[] {
-  const patients = args.split ? new Set<string>(JSON.parse(readFileSync(args.split, 'utf8'))[`${args.subset}_patients`]) : undefined;
-  const slices = loadCropSlices(args.data, patients);
-  if (!args.limit || args.limit >= slices.length) return slices;
-  // An evenly spaced subset, so that a quick run sees every part of the data.
-  return Array.from({ length: args.limit }, (_, i) => slices[Math.floor((i * slices.length) / args.limit!)]);
+  return evenlySpaced(loadCropSlices(args.data, splitPatients(args)), args.limit);
 }
 
 async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record: SliceRecord) => void): Promise<void> {

@@ -102,7 +102,7 @@ export class CachingPredictor implements Predictor {
   }
 }
 
-export function sliceImageOf(slice: Pick<CropSlice, 'greyHW' | 'size'>) {
+export function sliceImageOf(slice: CropSlice) {
   return { rows: slice.size, columns: slice.size, pixelData: slice.greyHW, rescaleSlope: 1, rescaleIntercept: 0, pixelSpacingMm: [1, 1] as [number, number] };
 }
 

@@ -1,5 +1,6 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
+import { PATHS } from '../../../scripts/projectConfig';
 import { readSliceImage } from '../../../tools/lib/dicomFile';
 import { loadNodeModel } from '../../../tools/lib/nodeModel';
 import { countOn, dice, SpaSession, type SpaModel } from '../../core';
@@ -68,7 +69,6 @@ describe('pickContinuation', () => {
 });
 
 describe('propagateOnto (shipped model, the sample study)', () => {
-  const CT = join(resolve(__dirname, '..', '..', '..'), 'sample-data', 'lidc-idri-0001', 'ct');
   const NODULE = { row: 366, col: 316, positive: true }; // centre of the large nodule on 1-043.dcm
   const OPTIONS = { samples: 32, candidates: 4, seed: 3 };
   let model: SpaModel;
@@ -80,12 +80,12 @@ describe('propagateOnto (shipped model, the sample study)', () => {
   });
 
   it('carries the approved nodule to the next slice: same place, similar size', async () => {
-    const here = readSliceImage(join(CT, '1-043.dcm'));
+    const here = readSliceImage(join(PATHS.sampleDicom, '1-043.dcm'));
     const session = new SpaSession(model, OPTIONS);
     await session.start(here, NODULE);
     const approved = session.approve().maskRowsCols;
     expect(countOn(approved)).toBeGreaterThan(100);
-    const verdict = await propagateOnto(model, readSliceImage(join(CT, '1-044.dcm')), approved, countOn(approved), OPTIONS);
+    const verdict = await propagateOnto(model, readSliceImage(join(PATHS.sampleDicom, '1-044.dcm')), approved, countOn(approved), OPTIONS);
     expect(verdict.accept).toBe(true);
     if (!verdict.accept) return;
     expect(dice(verdict.mask, approved)).toBeGreaterThan(0.6);
@@ -93,7 +93,7 @@ describe('propagateOnto (shipped model, the sample study)', () => {
   });
 
   it('refuses to continue from an empty mask', async () => {
-    const next = readSliceImage(join(CT, '1-044.dcm'));
+    const next = readSliceImage(join(PATHS.sampleDicom, '1-044.dcm'));
     const emptyMask = new Uint8Array(next.rows * next.columns);
     await expect(propagateOnto(model, next, emptyMask, 0, OPTIONS)).resolves.toEqual({ accept: false, reason: "the previous slice's mask is empty" });
   });
