@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { PATHS } from '../../scripts/projectConfig';
 import { readSliceImage } from '../../tools/lib/dicomFile';
 import { loadNodeModel } from '../../tools/lib/nodeModel';
 import { SpaInputError } from './errors';
@@ -17,7 +18,7 @@ import { SpaSession, type RoundResult } from './session';
 import type { Click, SliceImage } from './types';
 
 const REPO = resolve(__dirname, '..', '..');
-const LIDC_SLICE = join(REPO, 'sample-data', 'lidc-idri-0001', 'ct', '1-043.dcm');
+const LIDC_SLICE = join(PATHS.sampleDicom, '1-043.dcm');
 const HIGHDICOM_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'ct_image.dcm');
 const TINY_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'pydicom_dicomdirtests_77654033_CT2', '17106');
 /** The nodule's centre on 1-043.dcm (image pixels). */

@@ -12,13 +12,13 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import webpack from 'webpack';
 
+import { PATHS } from '../../scripts/projectConfig';
 import { readNaturalDicom, sliceImageFromDataset } from '../lib/dicomFile';
 import { DEFAULT_MODEL, MODELS_DIR } from '../lib/nodeModel';
 import { startBenchServer } from '../bench/server';
 import type { MemorySample, SoakConfig, SoakPageResult, SoakSliceJson } from './page';
 
 const ROOT = resolve(__dirname, '..', '..');
-const CT_DIR = join(ROOT, 'sample-data', 'lidc-idri-0001', 'ct');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -69,7 +69,7 @@ export interface SoakSummary {
 }
 
 /** The sample study's slices in z order: JSON metadata and one binary of Int16 stored values. */
-export function readSampleSlices(dir = CT_DIR): { json: SoakSliceJson[]; bin: Uint8Array } {
+export function readSampleSlices(dir = PATHS.sampleDicom): { json: SoakSliceJson[]; bin: Uint8Array } {
   const slices = readdirSync(dir)
     .filter(f => f.endsWith('.dcm'))
     .map(f => {
