@@ -38,6 +38,12 @@ export const PATHS = {
   pacsState: path.join(REPO_ROOT, '.pacs'),
 } as const;
 
+/**
+ * The sample study's nodule (LIDC-IDRI-0001): largest on `1-043.dcm` (z = -115 mm),
+ * centred there on image pixel (row 366, col 316). Tests and tools click here.
+ */
+export const SAMPLE_NODULE = { largestSliceFile: '1-043.dcm', centre: { row: 366, col: 316 } } as const;
+
 /** URL paths the viewer server exposes (one table, used by server, app-config and tests). */
 export const ROUTES = {
   plugin: '/spa-plugin/',

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { PATHS } from '../../scripts/projectConfig';
+import { PATHS, SAMPLE_NODULE } from '../../scripts/projectConfig';
 import { readSliceImage } from '../../tools/lib/dicomFile';
 import { loadNodeModel } from '../../tools/lib/nodeModel';
 import { SpaInputError } from './errors';
@@ -18,11 +18,10 @@ import { SpaSession, type RoundResult } from './session';
 import type { Click, SliceImage } from './types';
 
 const REPO = resolve(__dirname, '..', '..');
-const LIDC_SLICE = join(PATHS.sampleDicom, '1-043.dcm');
+const LIDC_SLICE = join(PATHS.sampleDicom, SAMPLE_NODULE.largestSliceFile);
 const HIGHDICOM_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'ct_image.dcm');
 const TINY_CT = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples', 'highdicom', 'pydicom_dicomdirtests_77654033_CT2', '17106');
-/** The nodule's centre on 1-043.dcm (image pixels). */
-const NODULE = { row: 366, col: 316 };
+const NODULE = SAMPLE_NODULE.centre;
 
 /** HU of every pixel of a slice. */
 function hu(slice: SliceImage): Float64Array {

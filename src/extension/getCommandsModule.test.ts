@@ -3,13 +3,14 @@ import getCommandsModule from './getCommandsModule';
 import { SPA_MODULES } from './id';
 import { loadSpaModel } from './runtime/spaModelLoader';
 import SpaService, { type ModelStatus } from './services/SpaService';
+import type { SpaAppConfig } from './types';
 
 jest.mock('./runtime/spaModelLoader', () => ({ loadSpaModel: jest.fn(), isModelRequested: () => false }));
 // Stand-in answers carry only what the commands read (contract name, version, components).
 const mockLoad = loadSpaModel as unknown as jest.Mock<Promise<unknown>, [unknown, (p: { stage: string; loadedBytes: number; totalBytes: number }) => void]>;
 
-function setup(fetchImpl: jest.Mock) {
-  const spaService = new SpaService({ modelContractUrl: '/models/m.json' });
+function setup(fetchImpl: jest.Mock, config: Partial<SpaAppConfig> = {}) {
+  const spaService = new SpaService({ modelContractUrl: '/models/m.json', ...config });
   const panelService = {
     getPanels: jest.fn((position: string) => (position === 'left' ? [{ id: 'left-a' }] : [{ id: SPA_MODULES.panel }])),
     setPanels: jest.fn(),
@@ -87,7 +88,8 @@ describe('SPA commands', () => {
     expect(panelService.activatePanel).toHaveBeenCalledWith(SPA_MODULES.panel, true);
   });
 
-  it('spaModeEnter follows the active series and checks the study; spaModeExit undoes it', async () => {
+  /** A study of one DX series in one viewport, with the grid and display-set services the mode follows. */
+  function modeSetup(config: Partial<SpaAppConfig> = {}) {
     const listeners = new Map<string, Array<() => void>>();
     const pubsub = (events: Record<string, string>) => ({
       EVENTS: events,
@@ -107,10 +109,14 @@ describe('SPA commands', () => {
       getActiveDisplaySets: () => displaySets,
       getDisplaySetByUID: (uid: string) => displaySets.find(d => d.displaySetInstanceUID === uid),
     };
-    const { spaService, uiNotificationService } = setup(jest.fn(async () => ({ ok: false, status: 404 })));
+    const { spaService, uiNotificationService } = setup(jest.fn(async () => ({ ok: false, status: 404 })), config);
     const services = { spaService, viewportGridService, displaySetService, uiNotificationService } as any;
-    const { actions: modeActions } = getCommandsModule({ servicesManager: { services } } as any);
+    const { actions } = getCommandsModule({ servicesManager: { services } } as any);
+    return { actions, listeners, spaService, uiNotificationService };
+  }
 
+  it('spaModeEnter follows the active series and checks the study; spaModeExit undoes it', async () => {
+    const { actions: modeActions, listeners, spaService, uiNotificationService } = modeSetup({ preloadModel: false });
     modeActions.spaModeEnter();
     expect(spaService.getState().activeSeries).toMatchObject({ displaySetInstanceUID: 'ds1', modality: 'DX', seriesNumber: '7' });
     expect(spaService.getState().studyCheck).toEqual({ valid: false, description: 'SPA segments CT or MR images; this study has only DX' });
@@ -121,5 +127,26 @@ describe('SPA commands', () => {
     modeActions.spaModeExit();
     expect([...listeners.values()].every(list => list.length === 0)).toBe(true);
     expect(spaService.getState().activeSeries).toBeNull();
+  });
+
+  it('spaModeEnter starts loading the model, unless preloadModel is false', async () => {
+    mockLoad.mockClear();
+    const off = modeSetup({ preloadModel: false });
+    off.actions.spaModeEnter();
+    expect(mockLoad).not.toHaveBeenCalled();
+    expect(off.spaService.getState().modelStatus.state).toBe('unknown');
+    off.actions.spaModeExit();
+
+    const { actions, spaService } = modeSetup();
+    let answer: (v: unknown) => void = () => undefined;
+    mockLoad.mockImplementationOnce(() => new Promise(resolve => (answer = resolve as (v: unknown) => void)));
+    actions.spaModeEnter();
+    expect(mockLoad).toHaveBeenCalledTimes(1);
+    expect(mockLoad.mock.calls[0][0]).toMatchObject({ modelContractUrl: '/models/m.json', preloadModel: true });
+    expect(spaService.getState().modelStatus.state).toBe('loading');
+    answer({ model: { contract: { name: 'm', version: '1.0.0', components: 2 } }, provider: 'wasm', threads: 2 });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(spaService.getState().modelStatus).toMatchObject({ state: 'ready', message: 'Model m 1.0.0 ready' });
+    actions.spaModeExit();
   });
 });

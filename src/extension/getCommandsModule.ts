@@ -78,7 +78,7 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
       panelService.activatePanel(SPA_MODULES.panel, true);
     },
 
-    /** Loads the model now (it also loads on the first click); the panel's Retry calls this. */
+    /** Loads the model now (it also loads when the mode opens, or on the first click); the panel's Retry calls this. */
     spaLoadModel: async (): Promise<void> => {
       await controller.loadModel().catch(() => undefined);
     },
@@ -123,7 +123,7 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
 
     spaDismissError: () => controller.dismissError(),
 
-    /** Mode entered: follow the active viewport's series, check the study, arm the SPA tool. */
+    /** Mode entered: follow the active viewport's series, check the study, start loading the model, arm the SPA tool. */
     spaModeEnter: () => {
       const s = services();
       const sync = () => {
@@ -141,7 +141,8 @@ export default function getCommandsModule({ servicesManager, commandsManager }: 
       }
       sync();
       check();
-      if (isModelRequested()) void actions.spaLoadModel();
+      // The load (about 1.5 s cold) overlaps the study's own loading instead of the first click.
+      if (spaService.getConfig().preloadModel || isModelRequested()) void actions.spaLoadModel();
       if (typeof window === 'undefined' || !window.cornerstoneTools) return;
       activateSpaTool();
       setSpaPointHandler(({ viewportId, element, canvasPoint, positive }) => {

@@ -106,6 +106,11 @@ export interface SpaAppConfig {
   testTimeViews: number;
   /** Slices at most that propagation visits in each direction. */
   propagationLimit: number;
+  /**
+   * Load the model when the SPA mode opens, so the first click does not wait for it
+   * (false: it loads on the first click or on the panel's Load now).
+   */
+  preloadModel: boolean;
 }
 
 export interface AppConfig {

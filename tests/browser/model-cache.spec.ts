@@ -45,7 +45,7 @@ test('the browser downloads the model once and revalidates it on a later visit',
   });
   const visit = async () => {
     await openSpaStudy(page, env.server.url);
-    await page.getByTestId('spa-model-load').click();
+    // The model loads when the mode opens.
     await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 90000 });
     const response = modelResponses[modelResponses.length - 1];
     // Resource Timing: transferSize counts what came over the network (headers + body);
@@ -71,7 +71,7 @@ test('the browser downloads the model once and revalidates it on a later visit',
 });
 
 test('a truncated model or a wrong checksum is refused with the reason; Retry then loads the real model', async () => {
-  const { page, errors } = env.browser;
+  const { page } = env.browser;
   const real = fs.readFileSync(path.join(MODELS, contract.file));
   const cases = [
     { name: 'truncated', body: real.subarray(0, Math.floor(real.length / 2)), expect: new RegExp(`expected ${contract.bytes} bytes, got ${Math.floor(real.length / 2)} \\(truncated`) },
@@ -89,8 +89,7 @@ test('a truncated model or a wrong checksum is refused with the reason; Retry th
     await page.route(`**${MODEL_PATH}`, route => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: c.body }));
     try {
       await openSpaStudy(page, env.server.url);
-      errors.length = 0;
-      await page.getByTestId('spa-model-load').click();
+      // The load the mode starts on entry fails.
       await page.waitForSelector('[data-testid="spa-model-status"][data-state="error"]', { timeout: 60000 });
       await expect(page.getByTestId('spa-model-status').textContent()).resolves.toMatch(c.expect);
       // (spa-error repeats it when the load came from a click on the image.)

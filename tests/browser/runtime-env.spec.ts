@@ -11,7 +11,7 @@ const env = viewerAndBrowser();
 async function loadModel(): Promise<string> {
   const { page } = env;
   await openSpaStudy(page, env.server.url);
-  await page.getByTestId('spa-model-load').click();
+  // No click: the model loads when the mode opens.
   await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 90000 });
   return (await page.getByTestId('spa-model-runtime').textContent()) ?? '';
 }

@@ -324,8 +324,7 @@ test('two viewports keep their own sessions; the panel follows the active one', 
   const { page, errors } = env.browser;
   await openStudy('&spaDebug=1');
   errors.length = 0;
-  // The model can also be loaded before the first click.
-  await page.getByTestId('spa-model-load').click();
+  // The model loads when the mode opens, before any click.
   await page.waitForSelector('[data-testid="spa-model-status"][data-state="ready"]', { timeout: 60000 });
   const slice2 = noduleSliceAt(-110);
   const clickIn = async (viewportId: string) => {

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { SAMPLE_NODULE } from '../../scripts/projectConfig';
 
 /** The sample study's slices that LIDC crops were cut from (tests/fixtures/lidc0001-crops.json): all show the nodule. */
 export const NODULE_SLICES = (
@@ -22,9 +23,9 @@ export function noduleSliceAt(zMm: number): (typeof NODULE_SLICES)[number] {
   return slice;
 }
 
-/** The sample nodule (LIDC-IDRI-0001) is largest at z = -115 mm (1-043.dcm), centred on image (row 366, col 316). */
+/** The slice where the sample nodule is largest (z = -115 mm), and the nodule's centre there. */
 export const LARGEST_NODULE_SLICE = noduleSliceAt(-115);
-export const NODULE_CENTRE = { row: 366, col: 316 };
+export const NODULE_CENTRE = SAMPLE_NODULE.centre;
 
 const VIEWPORT_JS = `
   const spaViewport = (id) => {

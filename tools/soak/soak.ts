@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import webpack from 'webpack';
 
-import { PATHS } from '../../scripts/projectConfig';
+import { PATHS, SAMPLE_NODULE } from '../../scripts/projectConfig';
 import { readNaturalDicom, sliceImageFromDataset } from '../lib/dicomFile';
 import { DEFAULT_MODEL, MODELS_DIR } from '../lib/nodeModel';
 import { startBenchServer } from '../bench/server';
@@ -33,9 +33,6 @@ const CHROMIUM_ARGS = [
   '--enable-precise-memory-info',
   '--js-flags=--expose-gc',
 ];
-
-/** The nodule's centre in the sample study (image pixels); clicks are jittered around it. */
-const NODULE = { row: 366, col: 316 };
 
 export const LIMITS = { memoryGrowth: 0.1, latencyDrift: 1.5, baselineRound: 25, window: 50 };
 
@@ -179,7 +176,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     page.on('console', msg => msg.type() === 'error' && problems.push(`console.error: ${msg.text()}`));
     await page.goto(server.url);
     await page.waitForFunction(() => typeof window.spaSoak === 'function', undefined, { timeout: 30000 });
-    const config: SoakConfig = { ...options, modelName: DEFAULT_MODEL, click: NODULE };
+    const config: SoakConfig = { ...options, modelName: DEFAULT_MODEL, click: SAMPLE_NODULE.centre };
     log(`running ${options.rounds} rounds (${options.threads} thread${options.threads === 1 ? '' : 's'}, N = ${options.samples}) on ${json.length} slices`);
     const limitMs = Math.max(120000, options.rounds * 3000);
     const result = await Promise.race([

@@ -151,6 +151,7 @@ export const DEFAULT_SPA_CONFIG: SpaAppConfig = {
   samples: 32,
   testTimeViews: DEFAULT_TEST_TIME_VIEWS,
   propagationLimit: 10,
+  preloadModel: true,
 };
 
 const INITIAL_STATE: SpaState = {

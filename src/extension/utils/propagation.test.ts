@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { PATHS } from '../../../scripts/projectConfig';
+import { PATHS, SAMPLE_NODULE } from '../../../scripts/projectConfig';
 import { readSliceImage } from '../../../tools/lib/dicomFile';
 import { loadNodeModel } from '../../../tools/lib/nodeModel';
 import { countOn, dice, SpaSession, type SpaModel } from '../../core';
@@ -69,7 +69,7 @@ describe('pickContinuation', () => {
 });
 
 describe('propagateOnto (shipped model, the sample study)', () => {
-  const NODULE = { row: 366, col: 316, positive: true }; // centre of the large nodule on 1-043.dcm
+  const NODULE = { ...SAMPLE_NODULE.centre, positive: true };
   const OPTIONS = { samples: 32, candidates: 4, seed: 3 };
   let model: SpaModel;
   beforeAll(async () => {
@@ -80,7 +80,7 @@ describe('propagateOnto (shipped model, the sample study)', () => {
   });
 
   it('carries the approved nodule to the next slice: same place, similar size', async () => {
-    const here = readSliceImage(join(PATHS.sampleDicom, '1-043.dcm'));
+    const here = readSliceImage(join(PATHS.sampleDicom, SAMPLE_NODULE.largestSliceFile));
     const session = new SpaSession(model, OPTIONS);
     await session.start(here, NODULE);
     const approved = session.approve().maskRowsCols;
