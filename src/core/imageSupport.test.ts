@@ -1,14 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { PATHS } from '../../scripts/projectConfig';
+import { PATHS, SAMPLE_NODULE } from '../../scripts/projectConfig';
 import { readNaturalDicom } from '../../tools/lib/dicomFile';
 import { SpaInputError } from './errors';
 import { checkImageSupport, describeDicomImage, type DicomInstanceLike, type ImageDescription } from './imageSupport';
 
 const REPO = resolve(__dirname, '..', '..');
 const SAMPLES = resolve(REPO, '..', 'shared', 'data', 'dicom-seg-samples');
-const LIDC_SLICE = join(PATHS.sampleDicom, '1-043.dcm');
+const LIDC_SLICE = join(PATHS.sampleDicom, SAMPLE_NODULE.largestSliceFile);
 
 /** Reads a DICOM file with dcmjs and describes it as the adapter does with OHIF's instance metadata. */
 function describeFile(file: string): ImageDescription {

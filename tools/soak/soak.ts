@@ -163,7 +163,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
   const { json, bin } = readSampleSlices();
   const contract = JSON.parse(readFileSync(join(MODELS_DIR, `${DEFAULT_MODEL}.json`), 'utf8')) as { name: string; version: string; sha256: string };
   const server = await startBenchServer({
-    mounts: { '/soak/': join(ROOT, 'dist', 'soak'), '/models/': MODELS_DIR, '/ort/': join(ROOT, 'node_modules', 'onnxruntime-web', 'dist') },
+    mounts: { '/soak/': join(ROOT, 'dist', 'soak'), '/models/': MODELS_DIR, '/ort/': PATHS.ortDist },
     memory: { '/soak/slices.json': JSON.stringify(json), '/soak/slices.bin': bin },
     pageScript: '/soak/page.js',
   });
