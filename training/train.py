@@ -235,8 +235,12 @@ class Trainer:
                                                              a.deepest_first_click_prob)
         if a.patch < CROP:
             image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
-        mean_logits, factor, mix_means, mix_logvars = self.net(image, clicks)
-        mu_q, logvar_q = self.post(image, clicks, target)
+        # --bf16: the two networks' convolutions in bfloat16 (weights, losses and the optimiser stay float32).
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            net_out = self.net(image, clicks)
+            post_out = self.post(image, clicks, target)
+        mean_logits, factor, mix_means, mix_logvars = (t.float() for t in net_out)
+        mu_q, logvar_q = (t.float() for t in post_out)
         z = mu_q + (0.5 * logvar_q).exp() * torch.randn_like(mu_q)
         logits = decode(mean_logits, factor, z)
         n_px = target[0].numel()
@@ -398,6 +402,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--val-every", type=int, default=250)
     p.add_argument("--val-slices", type=int, default=256)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--bf16", action="store_true", help="run the networks' forward and backward passes in bfloat16 (autocast); about half the step time on a CPU with AVX512-BF16, slower without it")
     p.add_argument("--procs", type=int, default=1, help="data-parallel processes (one per core: 2 on a 2-core machine cut a step to a third in one timing); each takes batch / procs items")
     p.add_argument("--smoke", action="store_true", help="tiny subset, for the test suite")
     args = p.parse_args(argv)
