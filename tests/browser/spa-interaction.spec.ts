@@ -281,9 +281,17 @@ test('a model that fails to load shows why and a Retry; the debug hook times cli
     await showImage(page, LARGEST_NODULE_SLICE.SOPInstanceUID);
     errors.length = 0;
     await clickPixel(NODULE_CENTRE.row, NODULE_CENTRE.col);
-    await page.waitForSelector('[data-testid="spa-model-status"][data-state="error"]', { timeout: 60000 });
-    await expect(page.getByTestId('spa-model-status').textContent()).resolves.toContain('HTTP 404');
-    await expect(page.getByTestId('spa-error').textContent()).resolves.toContain('HTTP 404');
+    // The mode's preload fails first and the click then retries the load, so the status can pass through
+    // error -> loading -> error: wait for the click's own failure (the panel's error line) and a settled status.
+    await page.waitForFunction(
+      () => {
+        const status = document.querySelector('[data-testid="spa-model-status"]');
+        const error = document.querySelector('[data-testid="spa-error"]');
+        return status?.getAttribute('data-state') === 'error' && status.textContent?.includes('HTTP 404') && error?.textContent?.includes('HTTP 404');
+      },
+      undefined,
+      { timeout: 60000 }
+    );
     await page.getByTestId('spa-model-retry').waitFor();
     await screenshot(page, 'spa-11-model-failed');
   } finally {
