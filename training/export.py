@@ -18,7 +18,6 @@ import sys
 import numpy as np
 import onnx
 import torch
-from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import CROP, click_maps  # noqa: E402
@@ -45,29 +44,6 @@ def round_to_fp16(net: SpaNet) -> None:
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(p.half().float())
-
-
-def store_initializers_as_fp16(path: str) -> None:
-    """float32 initializers become float16 ones plus a Cast back to float32 (folded by the
-    runtime when the session is created), halving the file."""
-    model = onnx.load(path)
-    graph = model.graph
-    casts, kept = [], []
-    for init in graph.initializer:
-        values = numpy_helper.to_array(init)
-        if init.data_type != onnx.TensorProto.FLOAT or values.size < 16:
-            kept.append(init)
-            continue
-        half = numpy_helper.from_array(values.astype(np.float16), init.name + "_fp16")
-        kept.append(half)
-        casts.append(helper.make_node("Cast", [half.name], [init.name], to=onnx.TensorProto.FLOAT, name=init.name + "_cast"))
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
-    nodes = casts + list(graph.node)
-    del graph.node[:]
-    graph.node.extend(nodes)
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
 
 
 def segmented_centre_px(net: SpaNet) -> int:
@@ -155,7 +131,9 @@ def main() -> None:
     p.add_argument("--fixture-image", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "lidc0001-slice4.png"),
                    help="128x128 grey PNG used as the parity input")
     p.add_argument("--fixture-out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures"))
-    p.add_argument("--fp16", action="store_true", help="store the weights as float16 (BatchNorm folded first); the parity fixture uses the rounded weights")
+    p.add_argument("--fp16", action="store_true",
+                   help="round the weights to float16 values (BatchNorm folded first), stored as float32: float16 initializers "
+                        "made onnxruntime-web's wasm pass slower (docs/performance.md); the parity fixture uses the rounded weights")
     p.add_argument("--split", help="split.json of the training run, copied to <out>/<name>-split.json for the evaluation harness")
     args = p.parse_args()
     config: dict = {}
@@ -177,10 +155,8 @@ def main() -> None:
                       input_names=["image", "clicks"], output_names=["mean_logits", "factor", "mix_means", "mix_logvars"],
                       dynamic_axes={n: {0: "batch"} for n in ("image", "clicks", "mean_logits", "factor", "mix_means", "mix_logvars")})
     onnx.checker.check_model(onnx.load(onnx_path))
-    if args.fp16:
-        store_initializers_as_fp16(onnx_path)
     with open(os.path.join(args.out, args.name + ".json"), "w") as f:
-        json.dump(contract(args.name, args.version, net, onnx_path, config, "float16" if args.fp16 else "float32"), f, indent=1)
+        json.dump(contract(args.name, args.version, net, onnx_path, config, "float16-rounded" if args.fp16 else "float32"), f, indent=1)
         f.write("\n")
     from PIL import Image
     image = np.asarray(Image.open(args.fixture_image).convert("L"))
