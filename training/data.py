@@ -135,8 +135,18 @@ def deepest_pixel(mask_HW: np.ndarray) -> Tuple[int, int] | None:
     return int(r0 + i // w), int(c0 + i % w)
 
 
+def derived_click(chosen_HW: np.ndarray, differs_HW: np.ndarray) -> Tuple[int, int] | None:
+    """Where the engine puts its correction click after the user chose a candidate
+    (``derivedClick``, src/core/preference.ts), for binary masks: of the pixels where the choice
+    differs from the rest (``differs_HW``), take the larger side (those the choice adds, or
+    those it removes) and its deepest pixel. The click's label is ``chosen_HW`` there."""
+    added, removed = differs_HW & (chosen_HW > 0), differs_HW & (chosen_HW == 0)
+    return deepest_pixel(added if added.sum() >= removed.sum() else removed)
+
+
 def simulate_clicks(
-    raters_RHW: np.ndarray, target_HW: np.ndarray, rng: np.random.Generator, max_extra: int, deepest_first_prob: float = 0.0
+    raters_RHW: np.ndarray, target_HW: np.ndarray, rng: np.random.Generator, max_extra: int, deepest_first_prob: float = 0.0,
+    deepest_extra_prob: float = 0.0,
 ) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
     """Clicks as SPA simulates them.
 
@@ -144,8 +154,10 @@ def simulate_clicks(
     the target when the readers share no pixel); with probability ``deepest_first_prob`` the
     deepest such pixel, where a user aiming at the structure's middle clicks and where the
     evaluation harness clicks, otherwise any. Then 0..max_extra corrective clicks where
-    the target differs from the other readers' majority, i.e. where candidates drawn from
-    different readers disagree, labelled by the target.
+    the target differs from the readers' majority, i.e. where candidates drawn from
+    different readers disagree, labelled by the target: at any such pixel, or (with
+    probability ``deepest_extra_prob``) where the engine puts its derived click after a
+    choice (``derived_click``).
     """
     marked, agree = marked_and_agreed(raters_RHW)
     region = agree if agree.any() else target_HW
@@ -156,8 +168,9 @@ def simulate_clicks(
     if n_extra:
         consensus = marked.mean(0) >= 0.5
         wrong = target_HW != consensus
+        deepest_extra = deepest_extra_prob > 0 and rng.random() < deepest_extra_prob  # no draw at 0, as above
         for _ in range(n_extra):
-            p = _random_pixel(wrong, rng)
+            p = derived_click(target_HW, wrong) if deepest_extra else _random_pixel(wrong, rng)
             if p is None:
                 break
             (positive if target_HW[p] else negative).append(p)

@@ -30,7 +30,7 @@ CLICK_RADIUS_PX = 3.0  # default of --click-radius; export writes the run's valu
 
 def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float,
                flat_background_prob: float = 0.0, border_cut_prob: float = 0.0, click_radius_px: float = CLICK_RADIUS_PX,
-               deepest_first_prob: float = 0.0):
+               deepest_first_prob: float = 0.0, deepest_extra_prob: float = 0.0):
     """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers.
 
     With probability ``recentre_prob`` a crop is re-cropped around the first click, as the
@@ -54,7 +54,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
                 img, raters = img[:, ::-1], raters[:, :, ::-1]
         marked_ids = np.flatnonzero(raters.reshape(4, -1).any(1))
         target_id = marked_ids[rng.integers(len(marked_ids))]
-        pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks, deepest_first_prob)
+        pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks, deepest_first_prob, deepest_extra_prob)
         if flat_background_prob > 0 and rng.random() < flat_background_prob:  # no draw at 0: earlier runs' batches stay as they were
             img = flatten_background(img, raters[marked_ids].any(0), int(rng.integers(0, 7)))
         if recentre_prob > 0 and rng.random() < recentre_prob:  # no draw at 0: stage 1 batches stay as first trained
@@ -244,7 +244,7 @@ class Trainer:
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
         image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius,
-                                                             a.deepest_first_click_prob)
+                                                             a.deepest_first_click_prob, a.deepest_extra_click_prob)
         if a.patch < CROP:
             image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
         # --bf16: the two networks' convolutions in bfloat16 (weights, losses and the optimiser stay float32).
@@ -404,6 +404,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-extra-clicks", type=int, default=2)
     p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
     p.add_argument("--deepest-first-click-prob", type=float, default=0.0, help="share of training slices whose first click is the deepest agreed pixel (where a user aims, and where the harness clicks) rather than any agreed pixel")
+    p.add_argument("--deepest-extra-click-prob", type=float, default=0.0, help="share of training slices whose corrective clicks are placed as the engine derives its click after a choice (the deepest pixel of the larger side of the target's difference from the readers' majority) rather than anywhere on it")
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--flat-background-prob", type=float, default=0.0, help="share of training crops whose background (beyond 0-6 px of the readers' marks) is set flat to the crop's minimum")
     p.add_argument("--border-cut-prob", type=float, default=0.0, help="share of training crops cut as if the image ended inside the nodule (rows beyond padded with the crop's minimum)")

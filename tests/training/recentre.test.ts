@@ -4,16 +4,17 @@
  * and the engine's prepareCrop (src/core/preprocess.ts) agree pixel for pixel, padding included.
  * Its flat-background and border-cut augmentations (`flatten_background`, `cut_at_border`)
  * must normalise and pad as the engine does too, and its first click, when it is the deepest agreed
- * pixel, must be the pixel the evaluation harness clicks.
+ * pixel, must be the pixel the evaluation harness clicks, and its corrective clicks, when placed
+ * as the engine derives them, the engine's derived click.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { deepestPoint, prepareCrop } from '../../src/core';
+import { deepestPoint, derivedClick, prepareCrop } from '../../src/core';
 import type { ModelContract, SliceImage } from '../../src/core';
 import { loadCropSlices, type CropSlice } from '../../tools/eval/dataset';
-import { agreementClick } from '../../tools/eval/protocols';
+import { agreementClick, majorityOf } from '../../tools/eval/protocols';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CROPS = resolve(ROOT, '..', 'shared', 'data', 'lidc-crops');
@@ -184,5 +185,39 @@ describe("training's deepest first click", () => {
     const p = deepestPoint(edge, size, size)!;
     expect(result.deepest[0]).toEqual([p.row, p.col]);
     expect(p.row).toBe(2); // not row 0: the edge counts as outside, so the middle row is deepest
+  });
+});
+
+describe("training's derived corrective click", () => {
+  it("is the engine's derivedClick with the target as the chosen candidate and the readers' majority as the rest", () => {
+    // Every marking reader of LIDC-IDRI-0001's slices in turn as the target, plus a made-up
+    // case where the target removes more than it adds (a negative click).
+    const size = slices[0].size;
+    const cases = slices.flatMap(slice => slice.readerMasksHW.map(target => ({ target, majority: majorityOf(slice.readerMasksHW) })));
+    const ring = new Uint8Array(size * size);
+    const shrunk = new Uint8Array(size * size);
+    for (let r = 40; r < 80; r++) for (let c = 40; c < 80; c++) ring[r * size + c] = 1;
+    for (let r = 55; r < 65; r++) for (let c = 55; c < 65; c++) shrunk[r * size + c] = 1;
+    cases.push({ target: shrunk, majority: ring });
+    const training = runTrainingPython<(number[] | null)[]>(
+      [
+        'from data import derived_click',
+        'out = []',
+        "for case in a['cases']:",
+        "    t, m = (np.frombuffer(base64.b64decode(case[k]), np.uint8).reshape(s, s) for k in ('target', 'majority'))",
+        '    p = derived_click(t, t != m)',
+        '    out.append(None if p is None else [p[0], p[1], int(t[p])])',
+        'print(json.dumps(out))',
+      ],
+      { size, cases: cases.map(c => ({ target: base64(c.target), majority: base64(c.majority) })) },
+    );
+    let found = 0;
+    cases.forEach((c, i) => {
+      const engine = derivedClick(c.target, [c.majority], size, size);
+      expect(training[i]).toEqual(engine ? [engine.row, engine.col, engine.positive ? 1 : 0] : null);
+      if (engine) found++;
+    });
+    expect(found).toBeGreaterThan(1); // the readers disagree somewhere, so clicks were compared
+    expect(training[cases.length - 1]?.[2]).toBe(0); // the target removes more than it adds: a negative click
   });
 });

@@ -31,7 +31,7 @@ describe('training smoke test', () => {
     }
     writeFileSync(join(data, 'manifest.json'), JSON.stringify(firstPerPatient));
     const run = (args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8', '--coverage-weight', '1', '--zoom', '2', '--flat-background-prob', '0.5', '--border-cut-prob', '0.5', '--click-radius', '2', '--deepest-first-click-prob', '0.5']);
+    run(['training/train.py', '--data', data, '--out', join(work, 'run'), '--smoke', '--iters', '3', '--batch', '4', '--log-every', '1', '--val-every', '3', '--val-slices', '8', '--coverage-weight', '1', '--zoom', '2', '--flat-background-prob', '0.5', '--border-cut-prob', '0.5', '--click-radius', '2', '--deepest-first-click-prob', '0.5', '--deepest-extra-click-prob', '0.5']);
     run(['training/export.py', '--checkpoint', join(work, 'run', 'model.pt'), '--fp16', '--out', join(work, 'models'), '--fixture-out', join(work, 'models'), '--split', join(work, 'run', 'split.json')]);
   }, 600_000);
 
