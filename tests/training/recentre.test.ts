@@ -193,7 +193,10 @@ describe("training's derived corrective click", () => {
     // Every marking reader of LIDC-IDRI-0001's slices in turn as the target, plus a made-up
     // case where the target removes more than it adds (a negative click).
     const size = slices[0].size;
-    const cases = slices.flatMap(slice => slice.readerMasksHW.map(target => ({ target, majority: majorityOf(slice.readerMasksHW) })));
+    const cases = slices.flatMap(slice => {
+      const majority = majorityOf(slice.readerMasksHW);
+      return slice.readerMasksHW.map(target => ({ target, majority }));
+    });
     const ring = new Uint8Array(size * size);
     const shrunk = new Uint8Array(size * size);
     for (let r = 40; r < 80; r++) for (let c = 40; c < 80; c++) ring[r * size + c] = 1;
