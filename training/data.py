@@ -178,6 +178,31 @@ def simulate_clicks(
     return positive, negative
 
 
+def preference_vote(marked_RHW: np.ndarray, pixel: Tuple[int, int], label: bool) -> np.ndarray:
+    """The >= 50 % vote of the marking readers who gave ``pixel`` the value ``label`` (all of
+    them when none did): the target of a user who sides with those readers, as the
+    evaluation harness's "spa" protocol builds it (``preferenceTarget``, tools/eval/protocols.ts)."""
+    siding = marked_RHW[marked_RHW[:, pixel[0], pixel[1]] == label]
+    group = siding if len(siding) else marked_RHW
+    return group.sum(0) * 2 >= len(group)
+
+
+def draw_preference_vote(marked_RHW: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A simulated user's target, drawn as the harness's "spa" protocol draws it: a preference
+    pixel (80 % of the time one the readers dispute, else any), labelled as the readers'
+    majority labels it 80 % of the time, then ``preference_vote``. With two readers this is
+    mostly one reader's mask, where the readers' majority is their union."""
+    n = len(marked_RHW)
+    count = marked_RHW.sum(0)
+    disputed = np.flatnonzero((count > 0) & (count < n))
+    size = count.shape[1]
+    flat = int(disputed[rng.integers(len(disputed))]) if len(disputed) and rng.random() < 0.8 else int(rng.integers(count.size))
+    pixel = (flat // size, flat % size)
+    majority = count[pixel] * 2 >= n
+    label = majority if rng.random() < 0.8 else not majority
+    return preference_vote(marked_RHW, pixel, label)
+
+
 def min_max_grey(values: np.ndarray) -> np.ndarray:
     """``values`` from their minimum..maximum to grey 0..255 (float32), as the engine maps a
     crop's HU (src/core/preprocess.ts); all 0 when they are all equal."""

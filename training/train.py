@@ -21,7 +21,7 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, SliceSet, click_maps, cut_at_border, flatten_background, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
+from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
@@ -30,8 +30,11 @@ CLICK_RADIUS_PX = 3.0  # default of --click-radius; export writes the run's valu
 
 def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float,
                flat_background_prob: float = 0.0, border_cut_prob: float = 0.0, click_radius_px: float = CLICK_RADIUS_PX,
-               deepest_first_prob: float = 0.0, deepest_extra_prob: float = 0.0):
-    """Image, clicks, one reader's mask (the target) and the soft consensus of the marking readers.
+               deepest_first_prob: float = 0.0, deepest_extra_prob: float = 0.0, preference_target_prob: float = 0.0):
+    """Image, clicks, one reader's mask (the target), the soft consensus of the marking readers,
+    every reader's mask, and the recommendation's target: the marking readers' >= 50 % vote,
+    or with probability ``preference_target_prob`` a simulated user's preference vote
+    (``draw_preference_vote``), the targets the "spa" protocol scores the recommendation on.
 
     With probability ``recentre_prob`` a crop is re-cropped around the first click, as the
     viewer crops a CT slice; otherwise it stays as stored (nodule-centred, the click anywhere
@@ -41,7 +44,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
     ``flat_background_prob`` everything more than 0-6 px from the readers' union is set to
     the crop's minimum (``flatten_background``).
     """
-    images, clicks, targets, soft, readers = [], [], [], [], []
+    images, clicks, targets, soft, readers, rec_targets = [], [], [], [], [], []
     for i in idx:
         img = data.images_SHW[i]
         raters = data.raters_SRHW[i]
@@ -71,8 +74,10 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         targets.append(target.astype(np.float32))
         soft.append(marked.mean(0).astype(np.float32))
         readers.append(np.ascontiguousarray(raters).astype(np.float32))
+        preference = preference_target_prob > 0 and rng.random() < preference_target_prob  # no draw at 0, as above
+        rec_targets.append((draw_preference_vote(marked, rng) if preference else marked.sum(0) * 2 >= len(marked)).astype(np.float32))
     t = lambda a: torch.from_numpy(np.stack(a))
-    return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers)
+    return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers), t(rec_targets).unsqueeze(1)
 
 
 def central_patches(tensors, patch: int, rng: np.random.Generator):
@@ -120,12 +125,13 @@ def coverage_loss(mean_logits: torch.Tensor, factor: torch.Tensor, mix_means: to
     return prior_sample_loss(logits_BMHW, readers_BRHW, per="reader")
 
 
-def consensus_loss(logits_BSHW: torch.Tensor, soft_B1HW: torch.Tensor) -> torch.Tensor:
+def consensus_loss(logits_BSHW: torch.Tensor, soft_B1HW: torch.Tensor, majority_B1HW: torch.Tensor) -> torch.Tensor:
     """The recommendation is the samples' mean probability >= 0.5: fit that mean to the
-    readers' soft consensus (BCE) and its majority (soft Dice)."""
+    readers' soft consensus (BCE) and to ``majority_B1HW`` (soft Dice): their majority, or a
+    simulated user's preference vote (``make_batch``)."""
     mean_p = torch.sigmoid(logits_BSHW).mean(1, keepdim=True).clamp(1e-6, 1 - 1e-6)
     bce = F.binary_cross_entropy(mean_p, soft_B1HW)
-    majority = (soft_B1HW >= 0.5).float()
+    majority = majority_B1HW
     dice = 1 - (2 * (mean_p * majority).sum(dim=(1, 2, 3)) + 1) / (mean_p.sum(dim=(1, 2, 3)) + majority.sum(dim=(1, 2, 3)) + 1)
     return bce + dice.mean()
 
@@ -243,10 +249,11 @@ class Trainer:
         a = self.args
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
-        image, clicks, target, soft, readers = make_batch(self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius,
-                                                             a.deepest_first_click_prob, a.deepest_extra_click_prob)
+        image, clicks, target, soft, readers, rec_target = make_batch(
+            self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius,
+            a.deepest_first_click_prob, a.deepest_extra_click_prob, a.preference_target_prob)
         if a.patch < CROP:
-            image, clicks, target, soft, readers = central_patches((image, clicks, target, soft, readers), a.patch, self.rng)
+            image, clicks, target, soft, readers, rec_target = central_patches((image, clicks, target, soft, readers, rec_target), a.patch, self.rng)
         # --bf16: the two networks' convolutions in bfloat16 (weights, losses and the optimiser stay float32).
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
             net_out = self.net(image, clicks)
@@ -263,7 +270,7 @@ class Trainer:
         z_prior, _ = sample_mixture(mix_means, mix_logvars, a.prior_samples)
         prior_logits = mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z_prior)
         prior_fit = prior_sample_loss(prior_logits, readers)
-        consensus = consensus_loss(prior_logits, soft)
+        consensus = consensus_loss(prior_logits, soft, rec_target)
         coverage = coverage_loss(mean_logits, factor, mix_means, readers) if a.coverage_weight else torch.zeros(())
         loss = recon + a.mean_weight * mean_fit + a.prior_weight * prior_fit + a.consensus_weight * consensus + a.coverage_weight * coverage + a.beta * kl / n_px
         if self.step < a.posterior_warmup:
@@ -317,7 +324,7 @@ class Trainer:
         dices = []
         gen = torch.Generator().manual_seed(0)
         for start in range(0, n, 32):
-            image, clicks, _, soft, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
+            image, clicks, _, soft, _, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
                                                    deepest_first_prob=deepest_first_prob)
             mean_logits, factor, mm, mlv = self.net(image, clicks)
             z, _ = sample_mixture(mm, mlv, 32, gen)
@@ -405,6 +412,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
     p.add_argument("--deepest-first-click-prob", type=float, default=0.0, help="share of training slices whose first click is the deepest agreed pixel (where a user aims, and where the harness clicks) rather than any agreed pixel")
     p.add_argument("--deepest-extra-click-prob", type=float, default=0.0, help="share of training slices whose corrective clicks are placed as the engine derives its click after a choice (the deepest pixel of the larger side of the target's difference from the readers' majority) rather than anywhere on it")
+    p.add_argument("--preference-target-prob", type=float, default=0.0, help="share of training slices whose recommendation is fitted (soft Dice) to a simulated user's preference vote, as the \"spa\" protocol draws its targets, rather than to all marking readers' majority")
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--flat-background-prob", type=float, default=0.0, help="share of training crops whose background (beyond 0-6 px of the readers' marks) is set flat to the crop's minimum")
     p.add_argument("--border-cut-prob", type=float, default=0.0, help="share of training crops cut as if the image ended inside the nodule (rows beyond padded with the crop's minimum)")

@@ -4,17 +4,19 @@
  * and the engine's prepareCrop (src/core/preprocess.ts) agree pixel for pixel, padding included.
  * Its flat-background and border-cut augmentations (`flatten_background`, `cut_at_border`)
  * must normalise and pad as the engine does too, and its first click, when it is the deepest agreed
- * pixel, must be the pixel the evaluation harness clicks, and its corrective clicks, when placed
- * as the engine derives them, the engine's derived click.
+ * pixel, must be the pixel the evaluation harness clicks, its corrective clicks, when placed
+ * as the engine derives them, the engine's derived click, and its simulated users' preference
+ * votes the targets the harness's "spa" protocol builds.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { deepestPoint, derivedClick, prepareCrop } from '../../src/core';
 import type { ModelContract, SliceImage } from '../../src/core';
 import { loadCropSlices, type CropSlice } from '../../tools/eval/dataset';
-import { agreementClick, majorityOf } from '../../tools/eval/protocols';
+import { agreementClick, majorityOf, preferenceTarget } from '../../tools/eval/protocols';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CROPS = resolve(ROOT, '..', 'shared', 'data', 'lidc-crops');
@@ -222,5 +224,44 @@ describe("training's derived corrective click", () => {
     });
     expect(found).toBeGreaterThan(1); // the readers disagree somewhere, so clicks were compared
     expect(training[cases.length - 1]?.[2]).toBe(0); // the target removes more than it adds: a negative click
+  });
+});
+
+describe("training's simulated preference vote", () => {
+  it('is the "spa" protocol\'s target for every preference pixel and label', () => {
+    // Every pixel of LIDC-IDRI-0001's slices that some reader marked, with both labels: the
+    // readers siding with that label, then their >= 50 % vote.
+    const size = slices[0].size;
+    const cases = slices.flatMap(slice => {
+      const union = readerUnion(slice);
+      const pixels = [...union.keys()].filter(p => union[p]);
+      return pixels.flatMap(pixel => ([0, 1] as const).map(label => ({ slice, pixel, label })));
+    });
+    const training = runTrainingPython<string[][]>(
+      [
+        'import hashlib',
+        'from data import preference_vote',
+        "readers = [np.stack([np.frombuffer(base64.b64decode(m), np.uint8).reshape(s, s) for m in sl]) for sl in a['slices']]",
+        'out = [[]]',
+        "for si, pixel, label in a['cases']:",
+        '    v = preference_vote(readers[si], divmod(pixel, s), bool(label))',
+        "    out[0].append(hashlib.sha1(v.astype(np.uint8).tobytes()).hexdigest())",
+        'print(json.dumps(out))',
+      ],
+      {
+        size,
+        slices: slices.map(sl => sl.readerMasksHW.map(base64)),
+        cases: cases.map(c => [slices.indexOf(c.slice), c.pixel, c.label]),
+      },
+    )[0];
+    const sha1 = (mask: Uint8Array) => createHash('sha1').update(mask).digest('hex');
+    let differsFromMajority = 0;
+    cases.forEach((c, i) => {
+      const harness = sha1(preferenceTarget(c.slice.readerMasksHW, c.pixel, c.label));
+      expect(training[i]).toBe(harness);
+      if (harness !== sha1(majorityOf(c.slice.readerMasksHW))) differsFromMajority++;
+    });
+    expect(cases.length).toBeGreaterThan(100);
+    expect(differsFromMajority).toBeGreaterThan(0); // the readers disagree, so the votes were not all the majority
   });
 });

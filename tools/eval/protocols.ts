@@ -67,6 +67,16 @@ export function raterCases(slice: CropSlice): Case[] {
   });
 }
 
+/**
+ * The "spa" user's target once the preference pixel and its label are drawn: the >= 50 % vote
+ * of the readers who gave `pixel` that label (all of them when none did). Training draws the
+ * same targets for the recommendation's loss (`preference_vote` in training/data.py).
+ */
+export function preferenceTarget(readers: readonly Uint8Array[], pixel: number, label: 0 | 1): Uint8Array {
+  const siding = readers.filter(m => m[pixel] === label);
+  return majorityOf(siding.length ? siding : readers);
+}
+
 export function spaCase(slice: CropSlice, rng: SeededRandom): Case {
   const readers = slice.readerMasksHW;
   const pixels = slice.size * slice.size;
@@ -76,8 +86,6 @@ export function spaCase(slice: CropSlice, rng: SeededRandom): Case {
   for (let p = 0; p < pixels; p++) if (count[p] > 0 && count[p] < readers.length) disputed.push(p);
   const pixel = disputed.length && rng.next() < 0.8 ? disputed[Math.floor(rng.next() * disputed.length)] : Math.floor(rng.next() * pixels);
   const majority = count[pixel] * 2 >= readers.length ? 1 : 0;
-  const label = rng.next() < 0.8 ? majority : 1 - majority;
-  const siding = readers.filter(m => m[pixel] === label);
-  const group = siding.length ? siding : readers;
-  return { protocol: 'spa', targetHW: majorityOf(group), firstClick: agreementClick(slice) };
+  const label = rng.next() < 0.8 ? majority : majority ? 0 : 1;
+  return { protocol: 'spa', targetHW: preferenceTarget(readers, pixel, label), firstClick: agreementClick(slice) };
 }
