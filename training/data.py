@@ -105,6 +105,12 @@ def _random_pixel(mask_HW: np.ndarray, rng: np.random.Generator) -> Tuple[int, i
     return int(rows[i]), int(cols[i])
 
 
+def readers_vote(masks_RHW: np.ndarray) -> np.ndarray:
+    """Pixels at least half of the masks mark (with two masks, their union), as the
+    harness's ``majorityOf`` (tools/eval/protocols.ts)."""
+    return masks_RHW.sum(0) * 2 >= len(masks_RHW)
+
+
 def marked_and_agreed(masks_RHW: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """The masks of the readers who marked the slice, and the pixels all of them mark."""
     marked = masks_RHW[masks_RHW.reshape(len(masks_RHW), -1).any(1)]
@@ -166,7 +172,7 @@ def simulate_clicks(
     positive, negative = [first] if first else [], []
     n_extra = int(rng.integers(0, max_extra + 1))
     if n_extra:
-        consensus = marked.mean(0) >= 0.5
+        consensus = readers_vote(marked)
         wrong = target_HW != consensus
         deepest_extra = deepest_extra_prob > 0 and rng.random() < deepest_extra_prob  # no draw at 0, as above
         for _ in range(n_extra):
@@ -183,8 +189,7 @@ def preference_vote(marked_RHW: np.ndarray, pixel: Tuple[int, int], label: bool)
     them when none did): the target of a user who sides with those readers, as the
     evaluation harness's "spa" protocol builds it (``preferenceTarget``, tools/eval/protocols.ts)."""
     siding = marked_RHW[marked_RHW[:, pixel[0], pixel[1]] == label]
-    group = siding if len(siding) else marked_RHW
-    return group.sum(0) * 2 >= len(group)
+    return readers_vote(siding if len(siding) else marked_RHW)
 
 
 def draw_preference_vote(marked_RHW: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -21,7 +21,7 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, load_slices, recentre, simulate_clicks, split_patients  # noqa: E402
+from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, load_slices, readers_vote, recentre, simulate_clicks, split_patients  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
@@ -75,7 +75,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         soft.append(marked.mean(0).astype(np.float32))
         readers.append(np.ascontiguousarray(raters).astype(np.float32))
         preference = preference_target_prob > 0 and rng.random() < preference_target_prob  # no draw at 0, as above
-        rec_targets.append((draw_preference_vote(marked, rng) if preference else marked.sum(0) * 2 >= len(marked)).astype(np.float32))
+        rec_targets.append((draw_preference_vote(marked, rng) if preference else readers_vote(marked)).astype(np.float32))
     t = lambda a: torch.from_numpy(np.stack(a))
     return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers), t(rec_targets).unsqueeze(1)
 
@@ -131,8 +131,7 @@ def consensus_loss(logits_BSHW: torch.Tensor, soft_B1HW: torch.Tensor, majority_
     simulated user's preference vote (``make_batch``)."""
     mean_p = torch.sigmoid(logits_BSHW).mean(1, keepdim=True).clamp(1e-6, 1 - 1e-6)
     bce = F.binary_cross_entropy(mean_p, soft_B1HW)
-    majority = majority_B1HW
-    dice = 1 - (2 * (mean_p * majority).sum(dim=(1, 2, 3)) + 1) / (mean_p.sum(dim=(1, 2, 3)) + majority.sum(dim=(1, 2, 3)) + 1)
+    dice = 1 - (2 * (mean_p * majority_B1HW).sum(dim=(1, 2, 3)) + 1) / (mean_p.sum(dim=(1, 2, 3)) + majority_B1HW.sum(dim=(1, 2, 3)) + 1)
     return bce + dice.mean()
 
 
@@ -324,13 +323,13 @@ class Trainer:
         dices = []
         gen = torch.Generator().manual_seed(0)
         for start in range(0, n, 32):
-            image, clicks, _, soft, _, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
+            image, clicks, _, _, _, majority = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
                                                    deepest_first_prob=deepest_first_prob)
             mean_logits, factor, mm, mlv = self.net(image, clicks)
             z, _ = sample_mixture(mm, mlv, 32, gen)
             probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
             rec = (probs.mean(1) >= 0.5).float()
-            dices += dice_per_item(rec, (soft[:, 0] >= 0.5).float())
+            dices += dice_per_item(rec, majority[:, 0])
         return float(np.mean(dices))
 
     def save(self) -> None:

@@ -237,15 +237,15 @@ describe("training's simulated preference vote", () => {
       const pixels = [...union.keys()].filter(p => union[p]);
       return pixels.flatMap(pixel => ([0, 1] as const).map(label => ({ slice, pixel, label })));
     });
-    const training = runTrainingPython<string[][]>(
+    const training = runTrainingPython<string[]>(
       [
         'import hashlib',
         'from data import preference_vote',
         "readers = [np.stack([np.frombuffer(base64.b64decode(m), np.uint8).reshape(s, s) for m in sl]) for sl in a['slices']]",
-        'out = [[]]',
+        'out = []',
         "for si, pixel, label in a['cases']:",
         '    v = preference_vote(readers[si], divmod(pixel, s), bool(label))',
-        "    out[0].append(hashlib.sha1(v.astype(np.uint8).tobytes()).hexdigest())",
+        "    out.append(hashlib.sha1(v.astype(np.uint8).tobytes()).hexdigest())",
         'print(json.dumps(out))',
       ],
       {
@@ -253,7 +253,7 @@ describe("training's simulated preference vote", () => {
         slices: slices.map(sl => sl.readerMasksHW.map(base64)),
         cases: cases.map(c => [slices.indexOf(c.slice), c.pixel, c.label]),
       },
-    )[0];
+    );
     const sha1 = (mask: Uint8Array) => createHash('sha1').update(mask).digest('hex');
     let differsFromMajority = 0;
     cases.forEach((c, i) => {
