@@ -1,6 +1,6 @@
 import { SeededRandom } from '../../src/core';
 import type { CropSlice } from './dataset';
-import { agreementClick, majorityOf, raterCases, readerPairAgreement, spaCase } from './protocols';
+import { agreementClick, majorityOf, raterCases, readerPairAgreement, sliceRandom, spaCase } from './protocols';
 
 const SIZE = 16;
 
@@ -105,5 +105,17 @@ describe('raterCases', () => {
       expect(kase.targetHW).toBe(readers[i]);
       expect(at(readers[i], kase.firstClick)).toBe(1);
     });
+  });
+});
+
+describe('sliceRandom', () => {
+  it('gives the same stream for a slice and seed, and another for another slice or seed', () => {
+    const first = (id: string, seed: number) => {
+      const rng = sliceRandom(id, seed);
+      return [rng.next(), rng.next(), rng.next()];
+    };
+    expect(first('LIDC-IDRI-0001/nodule-0/3', 1)).toEqual(first('LIDC-IDRI-0001/nodule-0/3', 1));
+    expect(first('LIDC-IDRI-0001/nodule-0/3', 1)).not.toEqual(first('LIDC-IDRI-0001/nodule-0/4', 1));
+    expect(first('LIDC-IDRI-0001/nodule-0/3', 1)).not.toEqual(first('LIDC-IDRI-0001/nodule-0/3', 2));
   });
 });

@@ -77,6 +77,13 @@ export function preferenceTarget(readers: readonly Uint8Array[], pixel: number, 
   return majorityOf(siding.length ? siding : readers);
 }
 
+/** The random stream of one slice's cases for a harness seed (the same for every tool that draws them). */
+export function sliceRandom(sliceId: string, seed: number): SeededRandom {
+  let h = 2166136261; // FNV-1a of the slice's id
+  for (let i = 0; i < sliceId.length; i++) h = Math.imul(h ^ sliceId.charCodeAt(i), 16777619);
+  return new SeededRandom(seed * 7919 + (h >>> 0));
+}
+
 export function spaCase(slice: CropSlice, rng: SeededRandom): Case {
   const readers = slice.readerMasksHW;
   const pixels = slice.size * slice.size;

@@ -13,11 +13,11 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-import { countOn, DEFAULT_TEST_TIME_VIEWS, dice, parseContract, SeededRandom, usableTestTimeViews, withTestTimeViews } from '../../src/core';
+import { countOn, DEFAULT_TEST_TIME_VIEWS, dice, parseContract, usableTestTimeViews, withTestTimeViews } from '../../src/core';
 import { DEFAULT_MODEL, loadNodeModel, readModelFiles } from '../lib/nodeModel';
 import { CropSlice, loadCropSlices } from './dataset';
 import { CommonOptions, evenlySpaced, parseOptions, splitPatients } from './options';
-import { majorityOf, PROTOCOLS, ProtocolName, raterCases, readerPairAgreement, spaCase } from './protocols';
+import { majorityOf, PROTOCOLS, ProtocolName, raterCases, readerPairAgreement, sliceRandom, spaCase } from './protocols';
 import { BatchingPredictor, CachingPredictor, CaseResult, distributionMetrics, METHODS, MethodName, simulateCase } from './simulate';
 
 interface Args extends CommonOptions {
@@ -71,7 +71,7 @@ async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record:
   const base = { samples: args.samples, candidates: args.candidates, seed: args.seed, ...(args.rate !== undefined && { learningRate: args.rate }), ...(args.derived !== undefined && { derivedClicks: args.derived }) };
   for (const slice of slices) {
     predictor.clear();
-    const rng = new SeededRandom(args.seed * 7919 + hash(slice.id));
+    const rng = sliceRandom(slice.id, args.seed);
     const cases = [spaCase(slice, rng), ...raterCases(slice)];
     // What an answer equal to the readers' majority (what the recommendation learns) would score.
     const readersMajorityDice = dice(majorityOf(slice.readerMasksHW), cases[0].targetHW);
@@ -86,12 +86,6 @@ async function evaluateSlices(slices: CropSlice[], args: Args, onSlice: (record:
     onSlice(record);
   }
   await model.release();
-}
-
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
 
 const THRESHOLDS = ['0.75', '0.80', '0.85'] as const;
