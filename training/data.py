@@ -239,6 +239,24 @@ def recentre(
     return grey, masks, (-top, -left)
 
 
+def zoom_centre(grey_HW: np.ndarray, masks_RHW: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The crop's centre half at twice the size, as ``tools/eval/probeRound1.ts`` zooms a small
+    structure: grey values interpolated bilinearly with pixel centres aligned (zoomed pixel r
+    sits at native q + (r + 0.5) / 2 - 0.5, q a quarter of the crop), masks as 2 x 2 blocks,
+    then min-max normalised to 0..255 again as the engine normalises a crop."""
+    n = grey_HW.shape[0]
+    q = n // 4
+    pos = q + (np.arange(n) + 0.5) / 2 - 0.5
+    i0 = np.floor(pos).astype(int)
+    i1 = np.minimum(i0 + 1, n - 1)
+    f = pos - i0
+    g = grey_HW.astype(np.float64)
+    rows = g[i0] * (1 - f)[:, None] + g[i1] * f[:, None]
+    zoomed = rows[:, i0] * (1 - f)[None, :] + rows[:, i1] * f[None, :]
+    masks = masks_RHW[:, q:n - q, q:n - q].repeat(2, axis=1).repeat(2, axis=2)
+    return min_max_grey(zoomed), masks
+
+
 def flatten_background(grey_HW: np.ndarray, region_HW: np.ndarray, margin_px: int) -> np.ndarray:
     """The crop with everything farther than ``margin_px`` (chessboard distance) from
     ``region_HW`` set to the crop's minimum, then min-max normalised to 0..255 again as the

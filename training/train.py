@@ -21,7 +21,7 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, load_slices, readers_vote, recentre, simulate_clicks, split_patients  # noqa: E402
+from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, load_slices, readers_vote, recentre, simulate_clicks, split_patients, zoom_centre  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
@@ -30,7 +30,8 @@ CLICK_RADIUS_PX = 3.0  # default of --click-radius; export writes the run's valu
 
 def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augment: bool, max_extra_clicks: int, recentre_prob: float,
                flat_background_prob: float = 0.0, border_cut_prob: float = 0.0, click_radius_px: float = CLICK_RADIUS_PX,
-               deepest_first_prob: float = 0.0, deepest_extra_prob: float = 0.0, preference_target_prob: float = 0.0):
+               deepest_first_prob: float = 0.0, deepest_extra_prob: float = 0.0, preference_target_prob: float = 0.0,
+               zoom_small_prob: float = 0.0):
     """Image, clicks, one reader's mask (the target), the soft consensus of the marking readers,
     every reader's mask, and the recommendation's target: the marking readers' >= 50 % vote,
     or with probability ``preference_target_prob`` a simulated user's preference vote
@@ -42,12 +43,17 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
     ``border_cut_prob`` the image ends inside the nodule (``cut_at_border``, ahead of the
     rotations so that the edge can fall on any side), and with probability
     ``flat_background_prob`` everything more than 0-6 px from the readers' union is set to
-    the crop's minimum (``flatten_background``).
+    the crop's minimum (``flatten_background``). First of all, with probability
+    ``zoom_small_prob`` a slice whose readers' marks are small (under ZOOM_SMALL_AREA_PX in
+    all, inside the centre half) is replaced by its centre half zoomed 2x (``zoom_centre``),
+    so that the network learns small structures at twice their size as well.
     """
     images, clicks, targets, soft, readers, rec_targets = [], [], [], [], [], []
     for i in idx:
         img = data.images_SHW[i]
         raters = data.raters_SRHW[i]
+        if zoom_small_prob > 0 and is_small(raters) and rng.random() < zoom_small_prob:  # no draw at 0, as below
+            img, raters = zoom_centre(img, raters)
         if border_cut_prob > 0 and rng.random() < border_cut_prob:  # no draw at 0, as below
             img, raters, _ = cut_at_border(img, raters, rng)
         if augment:
@@ -78,6 +84,16 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         rec_targets.append((draw_preference_vote(marked, rng) if preference else readers_vote(marked)).astype(np.float32))
     t = lambda a: torch.from_numpy(np.stack(a))
     return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers), t(rec_targets).unsqueeze(1)
+
+
+ZOOM_SMALL_AREA_PX = 100
+
+
+def is_small(raters_RHW: np.ndarray) -> bool:
+    """The readers' marks cover fewer than ZOOM_SMALL_AREA_PX pixels, all in the crop's centre half."""
+    union = raters_RHW.any(0)
+    q = union.shape[0] // 4
+    return union.sum() < ZOOM_SMALL_AREA_PX and union.sum() == union[q:-q, q:-q].sum()
 
 
 def central_patches(tensors, patch: int, rng: np.random.Generator):
@@ -250,7 +266,7 @@ class Trainer:
         idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
         image, clicks, target, soft, readers, rec_target = make_batch(
             self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius,
-            a.deepest_first_click_prob, a.deepest_extra_click_prob, a.preference_target_prob)
+            a.deepest_first_click_prob, a.deepest_extra_click_prob, a.preference_target_prob, a.zoom_small_prob)
         if a.patch < CROP:
             image, clicks, target, soft, readers, rec_target = central_patches((image, clicks, target, soft, readers, rec_target), a.patch, self.rng)
         # --bf16: the two networks' convolutions in bfloat16 (weights, losses and the optimiser stay float32).
@@ -411,6 +427,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
     p.add_argument("--deepest-first-click-prob", type=float, default=0.0, help="share of training slices whose first click is the deepest agreed pixel (where a user aims, and where the harness clicks) rather than any agreed pixel")
     p.add_argument("--deepest-extra-click-prob", type=float, default=0.0, help="share of training slices whose corrective clicks are placed as the engine derives its click after a choice (the deepest pixel of the larger side of the target's difference from the readers' majority) rather than anywhere on it")
+    p.add_argument("--zoom-small-prob", type=float, default=0.0, help="share of the slices with small marks (under ZOOM_SMALL_AREA_PX px, inside the centre half) trained on the crop's centre zoomed 2x")
     p.add_argument("--preference-target-prob", type=float, default=0.0, help="share of training slices whose recommendation is fitted (soft Dice) to a simulated user's preference vote, as the \"spa\" protocol draws its targets, rather than to all marking readers' majority")
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--flat-background-prob", type=float, default=0.0, help="share of training crops whose background (beyond 0-6 px of the readers' marks) is set flat to the crop's minimum")
