@@ -5,8 +5,9 @@
  * Its flat-background and border-cut augmentations (`flatten_background`, `cut_at_border`)
  * must normalise and pad as the engine does too, and its first click, when it is the deepest agreed
  * pixel, must be the pixel the evaluation harness clicks, its corrective clicks, when placed
- * as the engine derives them, the engine's derived click, and its simulated users' preference
- * votes the targets the harness's "spa" protocol builds.
+ * as the engine derives them, the engine's derived click, its simulated users' preference
+ * votes the targets the harness's "spa" protocol builds, and its 2x zoom of a small structure
+ * the view tools/eval/probeRound1.ts gives the model.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,6 +18,7 @@ import { deepestPoint, derivedClick, prepareCrop } from '../../src/core';
 import type { ModelContract, SliceImage } from '../../src/core';
 import { loadCropSlices, type CropSlice } from '../../tools/eval/dataset';
 import { agreementClick, majorityOf, preferenceTarget } from '../../tools/eval/protocols';
+import { zoomed2x } from '../../tools/eval/zoom';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CROPS = resolve(ROOT, '..', 'shared', 'data', 'lidc-crops');
@@ -118,6 +120,29 @@ describe("training's flat-background augmentation", () => {
     expect(training).toEqual(Array.from(engine.greyHW));
     expect(Math.max(...training)).toBe(255);
     expect(training.filter(g => g === 0).length).toBeGreaterThan(size * size / 2);
+  });
+});
+
+describe("training's 2x zoom of small structures", () => {
+  it.each([0, 4])('slice %i: zoom_centre is the crop the probe gives the model, and its masks are 2 x 2 blocks', index => {
+    const slice = slices[index];
+    const size = slice.size;
+    const union = readerUnion(slice);
+    const training = runTrainingPython<{ grey: number[]; mask: number[] }>(
+      [
+        'from data import zoom_centre',
+        "grey, masks = zoom_centre(grid('grey'), grid('union')[None].astype(bool))",
+        "print(json.dumps({'grey': grey.astype(int).ravel().tolist(), 'mask': masks[0].astype(int).ravel().tolist()}))",
+      ],
+      { grey: base64(slice.greyHW), union: base64(union), size },
+    );
+    const engine = prepareCrop(zoomed2x(slice), { row: size, col: size }, contract);
+    expect(training.grey).toEqual(Array.from(engine.greyHW));
+    expect(Math.max(...training.grey)).toBe(255);
+    // The zoomed mask's pixel (r, c) is the native centre half's pixel (size / 4 + r / 2, size / 4 + c / 2).
+    const q = size / 4;
+    training.mask.forEach((v, i) => expect(v).toBe(union[(q + Math.floor(Math.floor(i / size) / 2)) * size + q + Math.floor((i % size) / 2)]));
+    expect(training.mask.reduce((a, b) => a + b, 0)).toBe(4 * union.reduce((a, b) => a + b, 0));
   });
 });
 

@@ -8,39 +8,16 @@
  * centre zoomed 2x for structures its first answer finds small.
  */
 import { componentsAt, dice, fillHoles, SpaSession } from '../../src/core';
-import type { SliceImage } from '../../src/core';
 import { loadNodeModel } from '../lib/nodeModel';
-import { CropSlice, loadCropSlices } from './dataset';
+import { loadCropSlices } from './dataset';
 import { CommonOptions, evenlySpaced, parseOptions, splitPatients } from './options';
 import { sliceRandom, spaCase } from './protocols';
 import { sliceImageOf } from './simulate';
+import { zoomed2x } from './zoom';
 
 const THRESHOLDS = [0.3, 0.4, 0.5, 0.6];
 /** First answers smaller than this (px) count as small structures for the zoom probe. */
 const SMALL_AREA_PX = [20, 40, 100];
-
-/** The slice upsampled 2x (bilinear, pixel centres aligned), so the model's crop covers the centre half. */
-function zoomed2x(slice: CropSlice): SliceImage {
-  const n = slice.size;
-  const m = 2 * n;
-  const grey = slice.greyHW;
-  const out = new Uint8Array(m * m);
-  const at = (r: number, c: number) => grey[Math.min(n - 1, r) * n + Math.min(n - 1, c)];
-  for (let r = 0; r < m; r++) {
-    for (let c = 0; c < m; c++) {
-      const y = Math.max(0, (r + 0.5) / 2 - 0.5);
-      const x = Math.max(0, (c + 0.5) / 2 - 0.5);
-      const y0 = Math.floor(y);
-      const x0 = Math.floor(x);
-      const fy = y - y0;
-      const fx = x - x0;
-      const top = (1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1);
-      const bottom = (1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1);
-      out[r * m + c] = Math.round((1 - fy) * top + fy * bottom);
-    }
-  }
-  return { ...sliceImageOf(slice), rows: m, columns: m, pixelData: out };
-}
 
 async function main(): Promise<void> {
   const args = parseOptions<CommonOptions>(process.argv.slice(2), { data: '', subset: 'val' }, ['limit'], '--data --split --subset --models --limit');
