@@ -239,6 +239,16 @@ def recentre(
     return grey, masks, (-top, -left)
 
 
+ZOOM_SMALL_AREA_PX = 100  # readers' marks under this many pixels make a slice "small" for --zoom-small-prob
+
+
+def is_small(raters_RHW: np.ndarray) -> bool:
+    """The readers' marks cover fewer than ZOOM_SMALL_AREA_PX pixels, all in the crop's centre half."""
+    union = raters_RHW.any(0)
+    q = union.shape[0] // 4
+    return union.sum() < ZOOM_SMALL_AREA_PX and union.sum() == union[q:-q, q:-q].sum()
+
+
 def zoom_centre(grey_HW: np.ndarray, masks_RHW: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """The crop's centre half at twice the size, as ``tools/eval/probeRound1.ts`` zooms a small
     structure: grey values interpolated bilinearly with pixel centres aligned (zoomed pixel r

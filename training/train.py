@@ -21,7 +21,7 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, load_slices, readers_vote, recentre, simulate_clicks, split_patients, zoom_centre  # noqa: E402
+from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, is_small, load_slices, ZOOM_SMALL_AREA_PX, readers_vote, recentre, simulate_clicks, split_patients, zoom_centre  # noqa: E402
 from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
@@ -84,16 +84,6 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         rec_targets.append((draw_preference_vote(marked, rng) if preference else readers_vote(marked)).astype(np.float32))
     t = lambda a: torch.from_numpy(np.stack(a))
     return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers), t(rec_targets).unsqueeze(1)
-
-
-ZOOM_SMALL_AREA_PX = 100
-
-
-def is_small(raters_RHW: np.ndarray) -> bool:
-    """The readers' marks cover fewer than ZOOM_SMALL_AREA_PX pixels, all in the crop's centre half."""
-    union = raters_RHW.any(0)
-    q = union.shape[0] // 4
-    return union.sum() < ZOOM_SMALL_AREA_PX and union.sum() == union[q:-q, q:-q].sum()
 
 
 def central_patches(tensors, patch: int, rng: np.random.Generator):
@@ -427,7 +417,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
     p.add_argument("--deepest-first-click-prob", type=float, default=0.0, help="share of training slices whose first click is the deepest agreed pixel (where a user aims, and where the harness clicks) rather than any agreed pixel")
     p.add_argument("--deepest-extra-click-prob", type=float, default=0.0, help="share of training slices whose corrective clicks are placed as the engine derives its click after a choice (the deepest pixel of the larger side of the target's difference from the readers' majority) rather than anywhere on it")
-    p.add_argument("--zoom-small-prob", type=float, default=0.0, help="share of the slices with small marks (under ZOOM_SMALL_AREA_PX px, inside the centre half) trained on the crop's centre zoomed 2x")
+    p.add_argument("--zoom-small-prob", type=float, default=0.0, help=f"share of the slices with small marks (under {ZOOM_SMALL_AREA_PX} px in all, inside the centre half) trained on the crop's centre zoomed 2x")
     p.add_argument("--preference-target-prob", type=float, default=0.0, help="share of training slices whose recommendation is fitted (soft Dice) to a simulated user's preference vote, as the \"spa\" protocol draws its targets, rather than to all marking readers' majority")
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")
     p.add_argument("--flat-background-prob", type=float, default=0.0, help="share of training crops whose background (beyond 0-6 px of the readers' marks) is set flat to the crop's minimum")
