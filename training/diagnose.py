@@ -29,6 +29,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_slices, split_patients  # noqa: E402
 from from_onnx import net_for_config  # noqa: E402
+from model import decode_samples  # noqa: E402
 from train import dice_per_item, make_batch  # noqa: E402
 
 SAMPLES = 32
@@ -75,7 +76,7 @@ def main() -> None:
             for m in range(m_count):
                 eps = torch.randn(image.shape[0], SAMPLES, cfg["rank"], generator=gen)
                 z = mix_means[:, m:m + 1] + (0.5 * mix_logvars[:, m:m + 1]).exp() * eps
-                probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
+                probs = torch.sigmoid(decode_samples(mean_logits, factor, z))
                 probs_by_component.append(probs[:, : SAMPLES // m_count])
                 per_component[m] += dice_per_item((probs.mean(1) >= 0.5).float(), majority)
             uniform = torch.cat(probs_by_component, 1)

@@ -89,7 +89,7 @@ def contract(name: str, version: str, net: SpaNet, onnx_path: str, config: dict,
                           "scale": 255, "constantCrop": "grey = 0"},
         },
         "clickEncoding": {"channels": ["positive", "negative"], "shape": "disk", "radiusPx": click_radius_px(config), "value": 1.0},
-        "training": {k: config.get(k) for k in ("init", "init_onnx", "patch", "iters", "batch", "lr", "base", "rank", "components", "zoom", "beta", "recentre_prob", "flat_background_prob", "border_cut_prob", "deepest_first_click_prob", "deepest_extra_click_prob", "preference_target_prob", "zoom_small_prob", "bf16", "procs", "coverage_weight", "consensus_weight", "mean_weight", "split_seed", "val_fraction")},
+        "training": {k: config.get(k) for k in ("init", "init_onnx", "patch", "iters", "batch", "lr", "base", "rank", "components", "zoom", "beta", "recentre_prob", "flat_background_prob", "border_cut_prob", "deepest_first_click_prob", "deepest_extra_click_prob", "preference_target_prob", "zoom_small_prob", "error_click_prob", "error_click_rounds", "bf16", "procs", "coverage_weight", "consensus_weight", "mean_weight", "split_seed", "val_fraction")},
         "licence": "Model weights trained on LIDC-IDRI (CC BY 3.0); research use only, not for diagnosis.",
         "attribution": ATTRIBUTION,
     }

@@ -110,6 +110,11 @@ def decode(mean_logits: torch.Tensor, factor: torch.Tensor, z: torch.Tensor) -> 
     return mean_logits + torch.einsum("brhw,br->bhw", factor, z).unsqueeze(1)
 
 
+def decode_samples(mean_logits: torch.Tensor, factor: torch.Tensor, z_BNR: torch.Tensor) -> torch.Tensor:
+    """logits[B,N,H,W] of N codes per item: mean + sum_r factor[:, r] * z[:, n, r]."""
+    return mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z_BNR)
+
+
 def mixture_log_prob(z: torch.Tensor, means: torch.Tensor, logvars: torch.Tensor, log_pi: torch.Tensor | None = None) -> torch.Tensor:
     """log sum_m pi_m N(z; mu_m, diag exp(logvar_m)) for z[B,R], means/logvars[B,M,R]."""
     diff = z.unsqueeze(1) - means

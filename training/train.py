@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -21,8 +21,8 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import CROP, SliceSet, click_maps, cut_at_border, draw_preference_vote, flatten_background, is_small, load_slices, ZOOM_SMALL_AREA_PX, readers_vote, recentre, simulate_clicks, split_patients, zoom_centre  # noqa: E402
-from model import PosteriorNet, SpaNet, decode, mixture_log_prob, sample_mixture  # noqa: E402
+from data import CROP, SliceSet, click_maps, cut_at_border, disk_map, draw_preference_vote, flatten_background, is_small, load_slices, ZOOM_SMALL_AREA_PX, readers_vote, recentre, simulate_clicks, split_patients, zoom_centre  # noqa: E402
+from model import PosteriorNet, SpaNet, decode, decode_samples, mixture_log_prob, sample_mixture  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
 
 CLICK_RADIUS_PX = 3.0  # default of --click-radius; export writes the run's value into the contract
@@ -84,6 +84,61 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         rec_targets.append((draw_preference_vote(marked, rng) if preference else readers_vote(marked)).astype(np.float32))
     t = lambda a: torch.from_numpy(np.stack(a))
     return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers), t(rec_targets).unsqueeze(1)
+
+
+def erosion_depth(mask_B1HW: torch.Tensor, limit: int = 64) -> torch.Tensor:
+    """How many 3 x 3 erosions each pixel of the masks survives (0 outside; the grid's edge
+    counts as outside): a chessboard distance to the boundary, for the whole batch at once."""
+    alive = mask_B1HW.float()
+    depth = torch.zeros_like(alive)
+    for _ in range(limit):
+        if not alive.any():
+            break
+        depth += alive
+        alive = -F.max_pool2d(-F.pad(alive, (1, 1, 1, 1), value=0.0), 3, stride=1)
+    return depth
+
+
+def recommendation(net: torch.nn.Module, image: torch.Tensor, clicks: torch.Tensor, samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """The engine's recommendation (bool [B,1,H,W]): the mean probability of ``samples`` draws
+    from the uniform mixture, cut at 0.5 (the samples' majority vote)."""
+    mean_logits, factor, mix_means, mix_logvars = (t.float() for t in net(image, clicks))
+    z, _ = sample_mixture(mix_means, mix_logvars, samples, generator)
+    return torch.sigmoid(decode_samples(mean_logits, factor, z)).mean(1, keepdim=True) >= 0.5
+
+
+@torch.no_grad()
+def add_error_clicks(net: torch.nn.Module, image: torch.Tensor, clicks: torch.Tensor, target: torch.Tensor, rounds_B: np.ndarray,
+                     radius_px: float, bf16: bool, samples: int = 8, generator: torch.Generator | None = None
+                     ) -> Tuple[torch.Tensor, List[Tuple[int, int, int, bool]]]:
+    """Corrective clicks where the network itself is wrong, as the harness's "clicks" user and
+    a clinician correcting the recommendation place them: item b gets ``rounds_B[b]`` rounds of
+    (recommendation from the clicks so far, one click at the deepest pixel where it differs
+    from the target, labelled by the target). The readers' disagreement, where the other
+    corrective clicks go, misses the network's own mistakes, and slices one reader marked get
+    no click there at all. Returns the new click maps and the clicks added, (item, row, col, positive)."""
+    clicks = clicks.clone()
+    added = []
+    was_training = net.training
+    net.eval()
+    for j in range(int(rounds_B.max(initial=0))):
+        todo = np.flatnonzero(rounds_B > j)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            rec = recommendation(net, image[todo], clicks[todo], samples, generator)
+        wrong = rec != (target[todo] > 0.5)
+        depth = erosion_depth(wrong).flatten(1)
+        best = depth.argmax(1)  # the first deepest pixel in raster order
+        size = image.shape[-1]
+        for k, b in enumerate(todo):
+            if depth[k, best[k]] == 0:
+                continue
+            r, c = divmod(int(best[k]), size)
+            positive = bool(target[b, 0, r, c] > 0.5)
+            channel = 0 if positive else 1
+            clicks[b, channel] = torch.maximum(clicks[b, channel], torch.from_numpy(disk_map([(r, c)], radius_px, size)))
+            added.append((int(b), r, c, positive))
+    net.train(was_training)
+    return clicks, added
 
 
 def central_patches(tensors, patch: int, rng: np.random.Generator):
@@ -257,6 +312,10 @@ class Trainer:
         image, clicks, target, soft, readers, rec_target = make_batch(
             self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius,
             a.deepest_first_click_prob, a.deepest_extra_click_prob, a.preference_target_prob, a.zoom_small_prob)
+        if a.error_click_prob > 0:
+            draws = self.rng.random(len(idx))
+            rounds = np.where(draws < a.error_click_prob, self.rng.integers(1, a.error_click_rounds + 1, len(idx)), 0)
+            clicks, _ = add_error_clicks(self.net, image, clicks, target, rounds, a.click_radius, a.bf16)
         if a.patch < CROP:
             image, clicks, target, soft, readers, rec_target = central_patches((image, clicks, target, soft, readers, rec_target), a.patch, self.rng)
         # --bf16: the two networks' convolutions in bfloat16 (weights, losses and the optimiser stay float32).
@@ -273,7 +332,7 @@ class Trainer:
         log_q = (-0.5 * ((z - mu_q) ** 2 / logvar_q.exp() + logvar_q + math.log(2 * math.pi))).sum(1)
         kl = (log_q - mixture_log_prob(z, mix_means, mix_logvars)).mean()
         z_prior, _ = sample_mixture(mix_means, mix_logvars, a.prior_samples)
-        prior_logits = mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z_prior)
+        prior_logits = decode_samples(mean_logits, factor, z_prior)
         prior_fit = prior_sample_loss(prior_logits, readers)
         consensus = consensus_loss(prior_logits, soft, rec_target)
         coverage = coverage_loss(mean_logits, factor, mix_means, readers) if a.coverage_weight else torch.zeros(())
@@ -331,10 +390,7 @@ class Trainer:
         for start in range(0, n, 32):
             image, clicks, _, _, _, majority = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
                                                    deepest_first_prob=deepest_first_prob)
-            mean_logits, factor, mm, mlv = self.net(image, clicks)
-            z, _ = sample_mixture(mm, mlv, 32, gen)
-            probs = torch.sigmoid(mean_logits + torch.einsum("brhw,bnr->bnhw", factor, z))
-            rec = (probs.mean(1) >= 0.5).float()
+            rec = recommendation(self.net, image, clicks, 32, gen)[:, 0].float()
             dices += dice_per_item(rec, majority[:, 0])
         return float(np.mean(dices))
 
@@ -417,6 +473,8 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
     p.add_argument("--deepest-first-click-prob", type=float, default=0.0, help="share of training slices whose first click is the deepest agreed pixel (where a user aims, and where the harness clicks) rather than any agreed pixel")
     p.add_argument("--deepest-extra-click-prob", type=float, default=0.0, help="share of training slices whose corrective clicks are placed as the engine derives its click after a choice (the deepest pixel of the larger side of the target's difference from the readers' majority) rather than anywhere on it")
+    p.add_argument("--error-click-prob", type=float, default=0.0, help="share of training slices that also get corrective clicks where the network's own recommendation is wrong (add_error_clicks), as a user correcting it clicks")
+    p.add_argument("--error-click-rounds", type=int, default=3, help="with --error-click-prob: 1 to this many such clicks, each after a pass with the clicks before it")
     p.add_argument("--zoom-small-prob", type=float, default=0.0, help=f"share of the slices with small marks (under {ZOOM_SMALL_AREA_PX} px in all, inside the centre half) trained on the crop's centre zoomed 2x")
     p.add_argument("--preference-target-prob", type=float, default=0.0, help="share of training slices whose recommendation is fitted (soft Dice) to a simulated user's preference vote, as the \"spa\" protocol draws its targets, rather than to all marking readers' majority")
     p.add_argument("--recentre-prob", type=float, default=0.5, help="share of training crops re-cropped around the first click (as the viewer does)")

@@ -7,7 +7,8 @@
  * pixel, must be the pixel the evaluation harness clicks, its corrective clicks, when placed
  * as the engine derives them, the engine's derived click, its simulated users' preference
  * votes the targets the harness's "spa" protocol builds, and its 2x zoom of a small structure
- * the view tools/eval/probeRound1.ts gives the model.
+ * the view tools/eval/probeRound1.ts gives the model. Its corrective clicks at the network's
+ * own errors must fall where the shipped network's recommendation is wrong.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -288,5 +289,63 @@ describe("training's simulated preference vote", () => {
     });
     expect(cases.length).toBeGreaterThan(100);
     expect(differsFromMajority).toBeGreaterThan(0); // the readers disagree, so the votes were not all the majority
+  });
+});
+
+describe("training's corrective clicks at the network's own errors", () => {
+  type Added = { item: number; row: number; col: number; positive: boolean; wrongThere: boolean; depth: number; deepest: number; targetThere: boolean };
+  const size = slices[0].size;
+  const cases = slices.map(slice => ({
+    grey: base64(slice.greyHW),
+    target: base64(slice.readerMasksHW.find(m => m.some(v => v))!),
+    click: [agreementClick(slice).row, agreementClick(slice).col],
+  }));
+  let result: { added: Added[]; wrongItems: number[]; onOwnAnswer: number; grew: boolean; three: Added[] };
+  beforeAll(() => {
+    result = runTrainingPython<typeof result>(
+      [
+        'import torch',
+        'from data import click_maps',
+        'from from_onnx import load_onnx_net',
+        'from train import add_error_clicks, erosion_depth, recommendation',
+        "net = load_onnx_net('models/spa-lidc.onnx')",
+        "cs = a['cases']",
+        'dec = lambda b: np.frombuffer(base64.b64decode(b), np.uint8).reshape(s, s)',
+        "image = torch.from_numpy(np.stack([dec(c['grey']) for c in cs]).astype(np.float32) / 255)[:, None]",
+        "target = torch.from_numpy(np.stack([dec(c['target']) for c in cs]).astype(np.float32))[:, None]",
+        "clicks = torch.from_numpy(np.stack([click_maps([tuple(c['click'])], [], 3.0) for c in cs]))",
+        'gen = lambda: torch.Generator().manual_seed(0)',
+        'with torch.no_grad():',
+        '    rec = recommendation(net, image, clicks, 8, gen())',
+        'wrong = rec != (target > 0.5)',
+        'depth = erosion_depth(wrong)',
+        'one_round, three_rounds = np.ones(len(cs), int), np.full(len(cs), 3)',
+        'maps, added = add_error_clicks(net, image, clicks, target, one_round, 3.0, False, generator=gen())',
+        '_, on_own = add_error_clicks(net, image, clicks, rec.float(), one_round, 3.0, False, generator=gen())',
+        '_, three = add_error_clicks(net, image, clicks, target, three_rounds, 3.0, False, generator=gen())',
+        "info = lambda b, r, c, p: {'item': b, 'row': r, 'col': c, 'positive': p, 'wrongThere': bool(wrong[b, 0, r, c]), 'depth': float(depth[b, 0, r, c]), 'deepest': float(depth[b].max()), 'targetThere': bool(target[b, 0, r, c] > 0.5)}",
+        "print(json.dumps({'added': [info(*x) for x in added], 'three': [info(*x) for x in three], 'onOwnAnswer': len(on_own),",
+        "                  'wrongItems': np.flatnonzero(wrong.flatten(1).any(1)).tolist(), 'grew': bool((maps >= clicks).all())}))",
+      ],
+      { size, cases },
+    );
+  });
+
+  it("lands at the deepest pixel where the shipped network's recommendation is wrong, labelled by the target", () => {
+    expect(result.wrongItems.length).toBeGreaterThan(0); // the test would prove nothing on perfect answers
+    expect(result.added.map(a => a.item)).toEqual(result.wrongItems); // one click per item with an error
+    for (const a of result.added) {
+      expect(a.wrongThere).toBe(true);
+      expect(a.depth).toBe(a.deepest);
+      expect(a.positive).toBe(a.targetThere);
+    }
+    expect(result.grew).toBe(true); // clicks are added to the maps, none removed
+  });
+
+  it('adds nothing where the recommendation is already the target, and at most one click per round', () => {
+    expect(result.onOwnAnswer).toBe(0);
+    for (const [item] of cases.entries()) expect(result.three.filter(a => a.item === item).length).toBeLessThanOrEqual(3);
+    for (const a of result.three) expect(a.positive).toBe(a.targetThere);
+    expect(result.three.length).toBeGreaterThan(result.added.length);
   });
 });

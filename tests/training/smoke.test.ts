@@ -73,13 +73,13 @@ describe('training smoke test', () => {
     expect(gap).toBeLessThan(1e-5);
     const out = join(work, 'finetune');
     const log = execFileSync(PYTHON, ['training/train.py', '--data', join(work, 'data'), '--out', out, '--smoke', '--init-onnx', join(work, 'models', 'spa-lidc.onnx'),
-      '--patch', '64', '--bf16', '--posterior-warmup', '1', '--iters', '4', '--stop-at', '2', '--batch', '4', '--procs', '2', '--log-every', '1', '--val-every', '2', '--val-slices', '8'], { cwd: ROOT, encoding: 'utf8' });
+      '--patch', '64', '--bf16', '--posterior-warmup', '1', '--error-click-prob', '1', '--iters', '4', '--stop-at', '2', '--batch', '4', '--procs', '2', '--log-every', '1', '--val-every', '2', '--val-slices', '8'], { cwd: ROOT, encoding: 'utf8' });
     expect(log).toMatch(/initialised from .*spa-lidc\.onnx/);
     expect(log).toMatch(/step 2\/4 loss \d/); // --stop-at 2 of a 4-step schedule
     expect(log).not.toMatch(/step 3\/4/);
     expect(log).toMatch(/2 processes hold the same weights/); // --procs 2: gradients averaged, weights in step
     // The fine-tune keeps the file's geometry and the click disks it was trained on (--click-radius 2).
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ folded: true, base: 12, zoom: 2, patch: 64, click_radius: 2, bf16: true });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ folded: true, base: 12, zoom: 2, patch: 64, click_radius: 2, bf16: true, error_click_prob: 1 });
     const exported = execFileSync(PYTHON, ['training/export.py', '--checkpoint', join(out, 'model.pt'), '--out', join(out, 'models'), '--fixture-out', join(out, 'models')], { cwd: ROOT, encoding: 'utf8' });
     expect(exported).toMatch(/wrote .*spa-lidc\.onnx/);
   }, 300_000);
