@@ -153,8 +153,9 @@ def derived_click(chosen_HW: np.ndarray, differs_HW: np.ndarray) -> Tuple[int, i
 def simulate_clicks(
     raters_RHW: np.ndarray, target_HW: np.ndarray, rng: np.random.Generator, max_extra: int, deepest_first_prob: float = 0.0,
     deepest_extra_prob: float = 0.0,
-) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
-    """Clicks as SPA simulates them.
+) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]], int]:
+    """Clicks as SPA simulates them: positive and negative clicks, and how many corrective
+    clicks were drawn (none is placed where the target agrees with the readers' majority).
 
     First click: a pixel every reader who marked the slice agrees is nodule (falls back to
     the target when the readers share no pixel); with probability ``deepest_first_prob`` the
@@ -181,7 +182,7 @@ def simulate_clicks(
                 break
             (positive if target_HW[p] else negative).append(p)
             wrong[max(0, p[0] - 3):p[0] + 4, max(0, p[1] - 3):p[1] + 4] = False
-    return positive, negative
+    return positive, negative, n_extra
 
 
 def preference_vote(marked_RHW: np.ndarray, pixel: Tuple[int, int], label: bool) -> np.ndarray:

@@ -68,7 +68,7 @@ def main() -> None:
         by_threshold = {t: [] for t in THRESHOLDS}
         left_out = {n: ([], []) for n in (2, 3, 4)}  # readers marking -> (reader's Dice, model's Dice)
         for start in range(0, len(idx), 50):
-            image, clicks, _, _, readers, majority = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
+            image, clicks, _, _, readers, majority, _ = make_batch(val, idx[start:start + 50], rng, False, 0, recentre_prob)
             readers_marking += (readers.flatten(2).amax(2) > 0).sum(1).tolist()
             mean_logits, factor, mix_means, mix_logvars = net(image, clicks)
             majority = majority[:, 0]

@@ -47,8 +47,10 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
     ``zoom_small_prob`` a slice whose readers' marks are small (under ZOOM_SMALL_AREA_PX in
     all, inside the centre half) is replaced by its centre half zoomed 2x (``zoom_centre``),
     so that the network learns small structures at twice their size as well.
+
+    The last value is each item's number of corrective clicks drawn (``simulate_clicks``).
     """
-    images, clicks, targets, soft, readers, rec_targets = [], [], [], [], [], []
+    images, clicks, targets, soft, readers, rec_targets, extra = [], [], [], [], [], [], []
     for i in idx:
         img = data.images_SHW[i]
         raters = data.raters_SRHW[i]
@@ -63,7 +65,7 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
                 img, raters = img[:, ::-1], raters[:, :, ::-1]
         marked_ids = np.flatnonzero(raters.reshape(4, -1).any(1))
         target_id = marked_ids[rng.integers(len(marked_ids))]
-        pos, neg = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks, deepest_first_prob, deepest_extra_prob)
+        pos, neg, n_extra = simulate_clicks(raters, raters[target_id], rng, max_extra_clicks, deepest_first_prob, deepest_extra_prob)
         if flat_background_prob > 0 and rng.random() < flat_background_prob:  # no draw at 0: earlier runs' batches stay as they were
             img = flatten_background(img, raters[marked_ids].any(0), int(rng.integers(0, 7)))
         if recentre_prob > 0 and rng.random() < recentre_prob:  # no draw at 0: stage 1 batches stay as first trained
@@ -77,13 +79,14 @@ def make_batch(data: SliceSet, idx: np.ndarray, rng: np.random.Generator, augmen
         img = grey / 255.0
         images.append(np.ascontiguousarray(img))
         clicks.append(click_maps(pos, neg, click_radius_px))
+        extra.append(n_extra)
         targets.append(target.astype(np.float32))
         soft.append(marked.mean(0).astype(np.float32))
         readers.append(np.ascontiguousarray(raters).astype(np.float32))
         preference = preference_target_prob > 0 and rng.random() < preference_target_prob  # no draw at 0, as above
         rec_targets.append((draw_preference_vote(marked, rng) if preference else readers_vote(marked)).astype(np.float32))
     t = lambda a: torch.from_numpy(np.stack(a))
-    return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers), t(rec_targets).unsqueeze(1)
+    return t(images).unsqueeze(1), t(clicks), t(targets).unsqueeze(1), t(soft).unsqueeze(1), t(readers), t(rec_targets).unsqueeze(1), np.array(extra)
 
 
 def erosion_depth(mask_B1HW: torch.Tensor, limit: int = 64) -> torch.Tensor:
@@ -309,12 +312,14 @@ class Trainer:
         a = self.args
         self.net.train(); self.post.train()
         idx = self.rng.integers(0, len(self.train), a.batch // a.procs)
-        image, clicks, target, soft, readers, rec_target = make_batch(
+        image, clicks, target, soft, readers, rec_target, extra = make_batch(
             self.train, idx, self.rng, True, a.max_extra_clicks, a.recentre_prob, a.flat_background_prob, a.border_cut_prob, a.click_radius,
             a.deepest_first_click_prob, a.deepest_extra_click_prob, a.preference_target_prob, a.zoom_small_prob)
         if a.error_click_prob > 0:
+            # Only slices drawn to have corrective clicks get these too, so that the first
+            # click alone (round 1) keeps its share of the batches.
             draws = self.rng.random(len(idx))
-            rounds = np.where(draws < a.error_click_prob, self.rng.integers(1, a.error_click_rounds + 1, len(idx)), 0)
+            rounds = np.where((extra > 0) & (draws < a.error_click_prob), self.rng.integers(1, a.error_click_rounds + 1, len(idx)), 0)
             clicks, _ = add_error_clicks(self.net, image, clicks, target, rounds, a.click_radius, a.bf16)
         if a.patch < CROP:
             image, clicks, target, soft, readers, rec_target = central_patches((image, clicks, target, soft, readers, rec_target), a.patch, self.rng)
@@ -388,7 +393,7 @@ class Trainer:
         dices = []
         gen = torch.Generator().manual_seed(0)
         for start in range(0, n, 32):
-            image, clicks, _, _, _, majority = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
+            image, clicks, _, _, _, majority, _ = make_batch(self.val, idx[start:start + 32], rng, False, 0, recentre_prob, click_radius_px=self.args.click_radius,
                                                    deepest_first_prob=deepest_first_prob)
             rec = recommendation(self.net, image, clicks, 32, gen)[:, 0].float()
             dices += dice_per_item(rec, majority[:, 0])
@@ -473,7 +478,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     p.add_argument("--click-radius", type=float, help=f"radius in px of the click disks the network sees, written into the exported contract (default: that of --init or --init-onnx, else {CLICK_RADIUS_PX})")
     p.add_argument("--deepest-first-click-prob", type=float, default=0.0, help="share of training slices whose first click is the deepest agreed pixel (where a user aims, and where the harness clicks) rather than any agreed pixel")
     p.add_argument("--deepest-extra-click-prob", type=float, default=0.0, help="share of training slices whose corrective clicks are placed as the engine derives its click after a choice (the deepest pixel of the larger side of the target's difference from the readers' majority) rather than anywhere on it")
-    p.add_argument("--error-click-prob", type=float, default=0.0, help="share of training slices that also get corrective clicks where the network's own recommendation is wrong (add_error_clicks), as a user correcting it clicks")
+    p.add_argument("--error-click-prob", type=float, default=0.0, help="share of the training slices drawn to have corrective clicks (two in three) that also get corrective clicks where the network's own recommendation is wrong (add_error_clicks), as a user correcting it clicks")
     p.add_argument("--error-click-rounds", type=int, default=3, help="with --error-click-prob: 1 to this many such clicks, each after a pass with the clicks before it")
     p.add_argument("--zoom-small-prob", type=float, default=0.0, help=f"share of the slices with small marks (under {ZOOM_SMALL_AREA_PX} px in all, inside the centre half) trained on the crop's centre zoomed 2x")
     p.add_argument("--preference-target-prob", type=float, default=0.0, help="share of training slices whose recommendation is fitted (soft Dice) to a simulated user's preference vote, as the \"spa\" protocol draws its targets, rather than to all marking readers' majority")

@@ -185,7 +185,7 @@ describe("training's deepest first click", () => {
         'out = []',
         "for case in a['cases']:",
         "    masks = np.stack([np.frombuffer(base64.b64decode(m), np.uint8).reshape(s, s) for m in case]).astype(bool)",
-        '    pos, _ = simulate_clicks(masks, masks[0], np.random.default_rng(0), 0, deepest_first_prob=1.0)',
+        '    pos, _, _ = simulate_clicks(masks, masks[0], np.random.default_rng(0), 0, deepest_first_prob=1.0)',
         "    out.append({'deepest': [list(deepest_pixel(m)) for m in masks], 'first': list(pos[0])})",
         'print(json.dumps(out))',
       ],
