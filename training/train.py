@@ -114,10 +114,11 @@ def recommendation(net: torch.nn.Module, image: torch.Tensor, clicks: torch.Tens
 def add_error_clicks(net: torch.nn.Module, image: torch.Tensor, clicks: torch.Tensor, target: torch.Tensor, rounds_B: np.ndarray,
                      radius_px: float, bf16: bool, samples: int = 8, generator: torch.Generator | None = None
                      ) -> Tuple[torch.Tensor, List[Tuple[int, int, int, bool]]]:
-    """Corrective clicks where the network itself is wrong, as the harness's "clicks" user and
-    a clinician correcting the recommendation place them: item b gets ``rounds_B[b]`` rounds of
-    (recommendation from the clicks so far, one click at the deepest pixel where it differs
-    from the target, labelled by the target). The readers' disagreement, where the other
+    """Corrective clicks where the network itself is wrong, where a clinician correcting the
+    recommendation clicks: item b gets ``rounds_B[b]`` rounds of (recommendation from the
+    clicks so far, one click at the deepest pixel where it differs from the target, labelled
+    by the target). The harness's "clicks" user takes the deepest pixel of the largest wrong
+    region instead, mostly the same pixel; a chessboard depth keeps this one batched. The readers' disagreement, where the other
     corrective clicks go, misses the network's own mistakes, and slices one reader marked get
     no click there at all. Returns the new click maps and the clicks added, (item, row, col, positive)."""
     clicks = clicks.clone()
