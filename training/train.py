@@ -123,6 +123,7 @@ def add_error_clicks(net: torch.nn.Module, image: torch.Tensor, clicks: torch.Te
     no click there at all. Returns the new click maps and the clicks added, (item, row, col, positive)."""
     clicks = clicks.clone()
     added = []
+    size = image.shape[-1]
     was_training = net.training
     net.eval()
     for j in range(int(rounds_B.max(initial=0))):
@@ -132,7 +133,6 @@ def add_error_clicks(net: torch.nn.Module, image: torch.Tensor, clicks: torch.Te
         wrong = rec != (target[todo] > 0.5)
         depth = erosion_depth(wrong).flatten(1)
         best = depth.argmax(1)  # the first deepest pixel in raster order
-        size = image.shape[-1]
         for k, b in enumerate(todo):
             if depth[k, best[k]] == 0:
                 continue

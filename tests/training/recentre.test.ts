@@ -295,11 +295,10 @@ describe("training's simulated preference vote", () => {
 describe("training's corrective clicks at the network's own errors", () => {
   type Added = { item: number; row: number; col: number; positive: boolean; wrongThere: boolean; depth: number; deepest: number; targetThere: boolean };
   const size = slices[0].size;
-  const cases = slices.map(slice => ({
-    grey: base64(slice.greyHW),
-    target: base64(slice.readerMasksHW.find(m => m.some(v => v))!),
-    click: [agreementClick(slice).row, agreementClick(slice).col],
-  }));
+  const cases = slices.map(slice => {
+    const { row, col } = agreementClick(slice);
+    return { grey: base64(slice.greyHW), target: base64(slice.readerMasksHW.find(m => m.some(v => v))!), click: [row, col] };
+  });
   let result: { added: Added[]; wrongItems: number[]; onOwnAnswer: number; grew: boolean; three: Added[] };
   beforeAll(() => {
     result = runTrainingPython<typeof result>(
