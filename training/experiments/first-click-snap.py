@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from data import load_slices, split_patients, marked_and_agreed, deepest_pixel, readers_vote, click_maps, recentre, _random_pixel  # noqa: E402
 from from_onnx import load_onnx_net  # noqa: E402
-from model import sample_mixture, decode_samples  # noqa: E402
+from train import dice_per_item, recommendation  # noqa: E402
 
 torch.set_num_threads(1)
 onnx, cache = sys.argv[1], sys.argv[2]
@@ -37,29 +37,29 @@ idx = np.linspace(0, len(val) - 1, min(limit, len(val))).astype(int)
 
 def component(mask, p):
     """The 4-connected component of ``mask`` under ``p`` (None if ``p`` is off the mask)."""
-    if not mask[p]: return None
-    out = np.zeros_like(mask); stack = [p]; out[p] = True
+    if not mask[p]:
+        return None
+    out = np.zeros_like(mask)
+    out[p] = True
+    stack = [p]
     H, W = mask.shape
     while stack:
         r, c = stack.pop()
         for dr, dc in ((1,0),(-1,0),(0,1),(0,-1)):
             y, x = r+dr, c+dc
-            if 0 <= y < H and 0 <= x < W and mask[y,x] and not out[y,x]:
-                out[y,x] = True; stack.append((y,x))
+            if 0 <= y < H and 0 <= x < W and mask[y, x] and not out[y, x]:
+                out[y, x] = True
+                stack.append((y, x))
     return out
 
 @torch.no_grad()
 def rec(imgs, clicks):
-    gen = torch.Generator().manual_seed(0)
+    """The recommendation (bool [B,H,W]) for one positive click per crop, the samples drawn
+    afresh from seed 0 for each batch."""
     x = torch.from_numpy(np.stack(imgs))[:, None] / 255.0
     c = torch.from_numpy(np.stack([click_maps([p], [], CLICK_RADIUS_PX) for p in clicks]))
-    ml, f, mm, mv = net(x, c)
-    z, _ = sample_mixture(mm, mv, 32, gen)
-    return (torch.sigmoid(decode_samples(ml, f, z)).mean(1) >= 0.5).numpy()
+    return recommendation(net, x, c, 32, torch.Generator().manual_seed(0))[:, 0]
 
-def dice(a, b):
-    s = a.sum() + b.sum()
-    return 1.0 if s == 0 else 2 * (a & b).sum() / s
 
 rng = np.random.default_rng(0)
 cases = {}  # name -> (imgs, clicks, majorities)
@@ -71,9 +71,12 @@ for mode in ('random', 'deepest', 'random-recentred'):
         region = agree if agree.any() else marked[0]
         p = deepest_pixel(region) if mode == 'deepest' else _random_pixel(region, rng)
         if mode == 'random-recentred':
-            g, raters, (dr, dc) = recentre(img, raters, p); p = (p[0]+dr, p[1]+dc); img = g
-            marked = raters[raters.reshape(4,-1).any(1)]
-        imgs.append(img.astype(np.float32)); clicks.append(p); majs.append(readers_vote(marked))
+            img, raters, (dr, dc) = recentre(img, raters, p)
+            p = (p[0] + dr, p[1] + dc)
+            marked, _ = marked_and_agreed(raters)
+        imgs.append(img.astype(np.float32))
+        clicks.append(p)
+        majs.append(readers_vote(marked))
     cases[mode] = (imgs, clicks, majs)
 
 res = {}
@@ -85,13 +88,14 @@ for mode, (imgs, clicks, majs) in cases.items():
         r0 = rec(im, cl)
         snapped = []
         for k in range(len(im)):
-            comp = component(r0[k], cl[k])
+            comp = component(r0[k].numpy(), cl[k])
             q = deepest_pixel(comp) if comp is not None else None
             snapped.append(q if q is not None else cl[k])
             moved.append(float(np.hypot(snapped[-1][0]-cl[k][0], snapped[-1][1]-cl[k][1])))
         r1 = rec(im, snapped)
-        d0 += [dice(r0[k], mj[k]) for k in range(len(im))]
-        d1 += [dice(r1[k], mj[k]) for k in range(len(im))]
+        target = torch.from_numpy(np.stack(mj)).float()
+        d0 += dice_per_item(r0.float(), target)
+        d1 += dice_per_item(r1.float(), target)
     res[mode] = {'plain': float(np.mean(d0)), 'snapped': float(np.mean(d1)), 'mean_move_px': float(np.mean(moved))}
     print(mode, res[mode], f'{time.time()-t0:.0f}s', flush=True)
 print(json.dumps({'onnx': onnx, 'slices': len(idx), **res}))
