@@ -9,7 +9,7 @@
  * under-segmentation; and what the same network gives, without retraining, on the crop's
  * centre zoomed 2x for structures its first answer finds small.
  */
-import { componentsAt, dice, drawSamples, fillHoles, ModelOutput, Predictor, SeededRandom, SpaSession } from '../../src/core';
+import { componentsAt, dice, drawSamples, fillHoles, ModelOutput, Predictor, SeededRandom, SpaSession, summariseSamples } from '../../src/core';
 import { loadNodeModel } from '../lib/nodeModel';
 import { loadCropSlices } from './dataset';
 import { CommonOptions, evenlySpaced, parseOptions, splitPatients } from './options';
@@ -59,9 +59,8 @@ async function main(): Promise<void> {
     const samples = drawSamples(lastOutput!, Array(components).fill(1 / components), MBR_SAMPLES, rank, new SeededRandom(1));
     const pixels = n * n;
     const sampleMasks = Array.from({ length: MBR_SAMPLES }, (_, i) => finish(Uint8Array.from(samples.probsNHW.subarray(i * pixels, (i + 1) * pixels), p => (p >= 0.5 ? 1 : 0))));
-    const meanHW = new Float32Array(pixels);
-    for (let i = 0; i < MBR_SAMPLES; i++) for (let p = 0; p < pixels; p++) meanHW[p] += samples.probsNHW[i * pixels + p] / MBR_SAMPLES;
-    const cuts = MBR_THRESHOLDS.map(t => finish(Uint8Array.from(meanHW, p => (p >= t ? 1 : 0))));
+    const { meanProbHW } = summariseSamples(samples);
+    const cuts = MBR_THRESHOLDS.map(t => finish(Uint8Array.from(meanProbHW, p => (p >= t ? 1 : 0))));
     const expected = cuts.map(m => sampleMasks.reduce((sum, s) => sum + dice(m, s), 0));
     const best = expected.indexOf(Math.max(...expected));
     mbrVote += dice(cuts[MBR_THRESHOLDS.indexOf(0.5)], kase.targetHW);
