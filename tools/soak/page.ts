@@ -2,16 +2,16 @@
  * Browser side of the soak test (bundled by tools/soak/webpack.config.cjs): the engine on
  * onnxruntime-web's wasm-only build, as the viewer loads it, driven through many SPA rounds
  * (start, choose, approve, next slice) on the sample study's real slices. Every
- * `sampleEvery` rounds it records the JS heap (performance.memory, precise with
- * --enable-precise-memory-info, after a full GC when --js-flags=--expose-gc) and the wasm
- * memory of onnxruntime (the byte length of every WebAssembly.Memory the page created or
- * instantiated; wasm memory never shrinks, so growth there means a leak or a new high-water
- * mark).
+ * `sampleEvery` rounds it records the JS heap (`retainedHeap.ts`: after full GCs until it
+ * stops falling) and the wasm memory of onnxruntime (the byte length of every WebAssembly.Memory
+ * the page created or instantiated; wasm memory never shrinks, so growth there means a leak
+ * or a new high-water mark).
  */
 import * as ort from 'onnxruntime-web/wasm';
 
 import { fetchModelFiles, SpaModel, SpaSession } from '../../src/core';
 import type { Click, OrtLike, PreferenceProfile, SliceImage } from '../../src/core';
+import { retainedHeap } from './retainedHeap';
 
 // -- wasm memory tracking: installed before onnxruntime instantiates its module ---------------
 const wasmMemories = new Set<WebAssembly.Memory>();
@@ -89,15 +89,7 @@ declare global {
 }
 
 async function sampleMemory(round: number): Promise<MemorySample> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  // Let finished promises and tensors settle, then collect, so that the figure is what is retained.
-  // Two passes: the first can leave garbage that only finalisers or weak references free.
-  for (let pass = 0; pass < 2; pass++) {
-    await new Promise(resolve => setTimeout(resolve, 0));
-    gc?.();
-  }
-  const memory = (performance as unknown as { memory?: { usedJSHeapSize: number; totalJSHeapSize: number } }).memory;
-  return { round, usedJSHeapSize: memory?.usedJSHeapSize ?? NaN, totalJSHeapSize: memory?.totalJSHeapSize ?? NaN, wasmMemoryBytes: wasmBytes() };
+  return { round, ...(await retainedHeap(8)), wasmMemoryBytes: wasmBytes() };
 }
 
 window.spaSoak = async (config: SoakConfig): Promise<SoakPageResult> => {
