@@ -64,7 +64,7 @@ export default function PanelSpa({ servicesManager, commandsManager }: Props) {
         <SessionView session={session} showUncertainty={state.showUncertainty} spaService={spaService} run={run} />
       </Section>
       <Section title="Approved structures">
-        <StructuresView structures={state.structures} session={session} propagation={state.propagation} run={run} />
+        <StructuresView structures={state.structures} viewportId={session?.viewportId} structureKey={session?.structureKey} propagation={state.propagation} run={run} />
       </Section>
       <Section title="Preference">
         <PreferenceView profile={state.profile} run={run} />
