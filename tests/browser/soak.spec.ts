@@ -1,10 +1,10 @@
 /**
  * Long sessions (issue 7): 300 SPA rounds (start, choose, approve, next slice) with the
  * engine on onnxruntime-web's wasm build in headless Chromium, on the sample study's 39
- * real slices. The JS heap (after full GCs until it settles) and onnxruntime's wasm memory at round 300 are
- * within 10 % of round 25, and the round latency does not drift (median of the last 50
- * rounds <= 1.5x the median of rounds 26-75). Figures: artifacts/soak.json (the same run as
- * `npm run soak`).
+ * real slices. The JS heap (after full GCs until it settles) and onnxruntime's wasm memory
+ * at round 300 are within 10 % of round 25, and the round latency does not drift (median of
+ * the last 50 rounds <= 1.5x the median of rounds 26-75). Figures: artifacts/soak.json (the
+ * same run as `npm run soak`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
