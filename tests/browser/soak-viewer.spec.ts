@@ -31,7 +31,7 @@ const SLICES = [...NODULE_SLICES].sort((a, b) => a.z - b.z).map(s => s.SOPInstan
 // window.gc() and unquantised performance.memory for the heap readings.
 const env = viewerAndBrowser({ browser: { extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] } });
 
-const heapAfterGc = async () => (await env.page.evaluate(retainedHeap, 8)).usedJSHeapSize;
+const heapAfterGc = async () => (await env.page.evaluate(retainedHeap, undefined)).usedJSHeapSize;
 
 const roundIs = (n: number) =>
   env.page.waitForFunction(

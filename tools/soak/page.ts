@@ -89,7 +89,7 @@ declare global {
 }
 
 async function sampleMemory(round: number): Promise<MemorySample> {
-  return { round, ...(await retainedHeap(8)), wasmMemoryBytes: wasmBytes() };
+  return { round, ...(await retainedHeap()), wasmMemoryBytes: wasmBytes() };
 }
 
 window.spaSoak = async (config: SoakConfig): Promise<SoakPageResult> => {

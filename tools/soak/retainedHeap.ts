@@ -6,9 +6,10 @@
  * read as a leak.
  *
  * Self-contained (no imports, no outer names): the soak page calls it, and the viewer soak
- * hands it to Playwright's page.evaluate, which sends only its source to the page.
+ * hands it to Playwright's page.evaluate, which sends only its source to the page (the default
+ * of `maxPasses` travels with it).
  */
-export async function retainedHeap(maxPasses: number): Promise<{ usedJSHeapSize: number; totalJSHeapSize: number }> {
+export async function retainedHeap(maxPasses = 8): Promise<{ usedJSHeapSize: number; totalJSHeapSize: number }> {
   const gc = (globalThis as { gc?: () => void }).gc;
   // performance.memory is a snapshot object: read it afresh after each collection.
   const read = () => {
