@@ -5,7 +5,7 @@
  * Real DICOM where there is some: the sample study's slice with the nodule (LIDC-IDRI-0001)
  * and, when the shared data is there, pydicom's 16 x 16 CT.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { PATHS, SAMPLE_NODULE } from '../../scripts/projectConfig';

@@ -4,14 +4,13 @@ import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 
 import { readSliceImage } from '../../tools/lib/dicomFile';
-import { ModelContract, parseContract } from './contract';
+import { readContract } from '../../tools/lib/nodeModel';
 import { cropOriginFor, encodeClicks, pasteCrop, prepareCrop } from './preprocess';
 import type { Click, SliceImage } from './types';
 
 const REPO = resolve(__dirname, '..', '..');
 const SHARED_DATA = resolve(REPO, '..', 'shared', 'data');
-const CONTRACT_FILE = join(REPO, 'models', 'spa-lidc.json');
-const contract: ModelContract = parseContract(JSON.parse(readFileSync(CONTRACT_FILE, 'utf8')), CONTRACT_FILE);
+const contract = readContract();
 const S = contract.cropSizePx;
 
 /** The original LIDC-IDRI-0001 slices: the repository's sample copy if present, else the shared data. */

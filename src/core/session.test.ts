@@ -1,5 +1,5 @@
-import { loadNodeModel, loadOrt, readModelFiles } from '../../tools/lib/nodeModel';
-import { parseContract, SpaCancelledError, SpaModel, SpaSession, SliceImage, SpaInputError } from '.';
+import { loadNodeModel, loadOrt, readContract, readModelFiles } from '../../tools/lib/nodeModel';
+import { SpaCancelledError, SpaModel, SpaSession, SliceImage, SpaInputError } from '.';
 import type { ModelInput, ModelOutput, Predictor } from '.';
 
 function syntheticSlice(rows: number, columns: number): SliceImage {
@@ -109,7 +109,7 @@ describe('SpaSession on the shipped model (onnxruntime-node)', () => {
 describe('SpaSession masks', () => {
   /** A model that is sure of two disks (radius 6) in the crop: at (40, 40) and at (40, 90). */
   class TwoBlobModel implements Predictor {
-    readonly contract = parseContract(readModelFiles().contractJson, 'spa-lidc.json');
+    readonly contract = readContract();
     async predict(batch: readonly ModelInput[]): Promise<ModelOutput[]> {
       const { cropSizePx: s, rank, components } = this.contract;
       return batch.map(() => {

@@ -8,11 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Response } from 'playwright-core';
+import { MODELS_DIR, readContract } from '../../tools/lib/nodeModel';
 import { screenshot } from './browser';
 import { openSpaStudy, viewerAndBrowser } from './harness';
 
-const MODELS = path.resolve(__dirname, '..', '..', 'models');
-const contract = JSON.parse(fs.readFileSync(path.join(MODELS, 'spa-lidc.json'), 'utf8')) as { file: string; bytes: number; sha256: string };
+const contract = readContract();
 const MODEL_PATH = `/models/${contract.file}`;
 
 const env = viewerAndBrowser();
@@ -72,7 +72,7 @@ test('the browser downloads the model once and revalidates it on a later visit',
 
 test('a truncated model or a wrong checksum is refused with the reason; Retry then loads the real model', async () => {
   const { page } = env.browser;
-  const real = fs.readFileSync(path.join(MODELS, contract.file));
+  const real = fs.readFileSync(path.join(MODELS_DIR, contract.file));
   const cases = [
     { name: 'truncated', body: real.subarray(0, Math.floor(real.length / 2)), expect: new RegExp(`expected ${contract.bytes} bytes, got ${Math.floor(real.length / 2)} \\(truncated`) },
     {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startPacs, stopPacs, type PacsState } from '../../scripts/pacs';
+import { readContract } from '../../tools/lib/nodeModel';
 import type { RunningServer } from '../../viewer/server';
 import { ARTIFACTS, launch, screenshot, type BrowserSession } from './browser';
 import { SAMPLE_STUDY_UID, freePort, openSpaStudy, startViewer } from './harness';
@@ -25,7 +26,7 @@ import {
   type CreatedSegmentation,
 } from './seg/segTestUtils';
 
-const MODEL = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'models', 'spa-lidc.json'), 'utf8')) as { name: string; version: string };
+const MODEL = readContract();
 
 let stateDir: string;
 let pacs: PacsState;

@@ -6,6 +6,7 @@
 import dcmjs from 'dcmjs';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readContract } from '../../tools/lib/nodeModel';
 import { ARTIFACTS, screenshot } from './browser';
 import { SAMPLE_SERIES_UID, SAMPLE_STUDY_UID, viewerAndBrowser, waitForRenderedImage } from './harness';
 import {
@@ -20,7 +21,7 @@ import {
   type SegReading,
 } from './seg/segTestUtils';
 
-const MODEL = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'models', 'spa-lidc.json'), 'utf8'));
+const MODEL = readContract();
 
 /**
  * dciodvfy warnings tolerated in SPA's SEG, each with the reason. Anything else fails.

@@ -15,12 +15,13 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import path from 'node:path';
+import { readContract } from '../../tools/lib/nodeModel';
 import { retainedHeap } from '../../tools/soak/retainedHeap';
 import { ARTIFACTS, screenshot } from './browser';
 import { openSpaStudy, viewerAndBrowser } from './harness';
 import { NODULE_CENTRE, NODULE_SLICES, pagePointOfPixel, showImage } from './spaPage';
 
-const CROP_PIXELS = (JSON.parse(fs.readFileSync(path.join(__dirname, '../../models/spa-lidc.json'), 'utf8')) as { cropSizePx: number }).cropSizePx ** 2;
+const CROP_PIXELS = readContract().cropSizePx ** 2;
 
 const ROUNDS = Number(process.env.SPA_VIEWER_SOAK_ROUNDS || 40);
 const SAMPLE_EVERY = 10;

@@ -9,7 +9,7 @@
  * under-segmentation; and what the same network gives, without retraining, on the crop's
  * centre zoomed 2x for structures its first answer finds small.
  */
-import { componentsAt, dice, drawSamples, fillHoles, ModelOutput, Predictor, SeededRandom, SpaSession, summariseSamples } from '../../src/core';
+import { componentsAt, dice, drawSamples, fillHoles, ModelOutput, Predictor, SeededRandom, SpaSession, summariseSamples, uniformProfile } from '../../src/core';
 import { loadNodeModel } from '../lib/nodeModel';
 import { loadCropSlices } from './dataset';
 import { CommonOptions, evenlySpaced, parseOptions, splitPatients } from './options';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     });
     // Minimum Bayes risk: of the masks cut at MBR_THRESHOLDS, the one with the highest mean
     // Dice against the samples (each finished like a mask) stands for the recommendation.
-    const samples = drawSamples(lastOutput!, Array(components).fill(1 / components), MBR_SAMPLES, rank, new SeededRandom(1));
+    const samples = drawSamples(lastOutput!, uniformProfile(model.contract.name, components).piM, MBR_SAMPLES, rank, new SeededRandom(1));
     const pixels = n * n;
     const sampleMasks = Array.from({ length: MBR_SAMPLES }, (_, i) => finish(Uint8Array.from(samples.probsNHW.subarray(i * pixels, (i + 1) * pixels), p => (p >= 0.5 ? 1 : 0))));
     const { meanProbHW } = summariseSamples(samples);

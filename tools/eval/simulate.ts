@@ -12,6 +12,7 @@ import {
   SeededRandom,
   SpaOptions,
   SpaSession,
+  uniformProfile,
 } from '../../src/core';
 import type { Case } from './protocols';
 import type { CropSlice } from './dataset';
@@ -148,8 +149,7 @@ export async function distributionMetrics(predictor: Predictor, slice: CropSlice
   const origin = { row: 0, col: 0 };
   const input: ModelInput = { imageInput: Float32Array.from(slice.greyHW, g => g / 255), clickMaps: encodeClicks([firstClick], origin, c) };
   const [out] = await predictor.predict([input]);
-  const pi = new Array(c.components).fill(1 / c.components);
-  const set = drawSamples(out, pi, samples, c.rank, new SeededRandom(seed));
+  const set = drawSamples(out, uniformProfile(c.name, c.components).piM, samples, c.rank, new SeededRandom(seed));
   // Masks restricted to the pixels any sample or reader marks: Dice and IoU are unchanged
   // (pixels off in every mask add nothing) and the 32 x 32 sample pairs cost far less.
   const px = slice.size * slice.size;

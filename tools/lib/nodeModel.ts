@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { ModelLoadError, OrtLike, SpaModel } from '../../src/core';
+import { ModelContract, ModelLoadError, OrtLike, parseContract, SpaModel } from '../../src/core';
 
 export const MODELS_DIR = resolve(__dirname, '..', '..', 'models');
 export const DEFAULT_MODEL = 'spa-lidc';
 
-export function readModelFiles(name = DEFAULT_MODEL, dir = MODELS_DIR): { contractJson: unknown; contractFile: string; modelBytes: Uint8Array } {
+/** The model's JSON contract, parsed but not yet validated (`parseContract` does that); errors name the file. */
+export function readContractJson(name = DEFAULT_MODEL, dir = MODELS_DIR): { contractJson: unknown; contractFile: string } {
   const contractFile = join(dir, `${name}.json`);
   let text: string;
   try {
@@ -15,13 +16,22 @@ export function readModelFiles(name = DEFAULT_MODEL, dir = MODELS_DIR): { contra
   } catch (err) {
     throw new ModelLoadError('missing', contractFile, `cannot be read (${(err as NodeJS.ErrnoException).code}); is the model installed in ${dir}?`);
   }
-  let contractJson: { file?: string };
   try {
-    contractJson = JSON.parse(text);
+    return { contractJson: JSON.parse(text), contractFile };
   } catch (err) {
     throw new ModelLoadError('corrupt', contractFile, `is not valid JSON: ${(err as Error).message}`);
   }
-  const modelFile = join(dir, String(contractJson.file));
+}
+
+/** The model's contract, read and validated: what tests and tools need to know about the shipped model. */
+export function readContract(name = DEFAULT_MODEL, dir = MODELS_DIR): ModelContract {
+  const { contractJson, contractFile } = readContractJson(name, dir);
+  return parseContract(contractJson, contractFile);
+}
+
+export function readModelFiles(name = DEFAULT_MODEL, dir = MODELS_DIR): { contractJson: unknown; contractFile: string; modelBytes: Uint8Array } {
+  const { contractJson, contractFile } = readContractJson(name, dir);
+  const modelFile = join(dir, String((contractJson as { file?: string }).file));
   try {
     return { contractJson, contractFile, modelBytes: new Uint8Array(readFileSync(modelFile)) };
   } catch (err) {

@@ -4,7 +4,8 @@
 
 Every floating-point tensor of the networks is averaged element by element; the runs must
 share their parent (here the step-5 variants, all started from step 4's file), and the
-config of the second file is kept. Export the result with export.py as usual. Written up
+config of the first file is kept (the exported contract records its training options, so list
+the run whose recipe the soup stands for first). Export the result with export.py as usual. Written up
 in training/README.md, "the mean of four step-5 variants".
 """
 import sys
@@ -24,5 +25,5 @@ for key, first in nets[0]['net'].items():
     tensors = [n['net'][key].float() for n in nets]
     mean[key] = sum(tensors) / len(tensors)
     largest_gap = max(largest_gap, max(float((t - tensors[0]).abs().max()) for t in tensors))
-torch.save({'net': mean, 'config': nets[1]['config']}, out)
+torch.save({'net': mean, 'config': nets[0]['config']}, out)
 print(f'averaged {len(paths)} networks (largest element gap {largest_gap:.4f}) into {out}')

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseContract, type ModelInput, type ModelOutput, type Predictor } from '../../core';
+import { readContract } from '../../../tools/lib/nodeModel';
+import { type ModelInput, type ModelOutput, type Predictor } from '../../core';
 import { loadSpaModel } from '../runtime/spaModelLoader';
 import SpaService from '../services/SpaService';
 import { SpaController } from './SpaController';
 
 jest.mock('../runtime/spaModelLoader', () => ({ loadSpaModel: jest.fn(), isModelRequested: () => false }));
 
-const contract = parseContract(JSON.parse(readFileSync(path.resolve(__dirname, '../../../models/spa-lidc.json'), 'utf8')), 'spa-lidc.json');
+const contract = readContract();
 const S = contract.cropSizePx;
 
 /** A model that always sees a disk of radius 6 around the crop centre, with no uncertainty. */
