@@ -6,8 +6,10 @@
  * thresholds than the majority vote's 0.5; the same with the threshold chosen per slice to
  * maximise the expected Dice against the model's own samples (minimum-Bayes-risk decoding)
  * and, as a bound, knowing the target; how much of the Dice lost is over- and how much
- * under-segmentation; and what the same network gives, without retraining, on the crop's
- * centre zoomed 2x for structures its first answer finds small.
+ * under-segmentation; other point estimates from the same pass (the mean logits alone, the
+ * mixture's component means, many more samples, the mean probability smoothed); and what the
+ * same network gives, without retraining, on the crop's centre zoomed 2x for structures its
+ * first answer finds small.
  */
 import { componentsAt, dice, drawSamples, fillHoles, ModelOutput, Predictor, SeededRandom, SpaSession, summariseSamples, uniformProfile } from '../../src/core';
 import { loadNodeModel } from '../lib/nodeModel';
@@ -21,6 +23,8 @@ const THRESHOLDS = [0.3, 0.4, 0.5, 0.6];
 /** Thresholds the per-slice (minimum-Bayes-risk) choice picks from. */
 const MBR_THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
 const MBR_SAMPLES = 32;
+/** Samples for the many-samples estimate of the mean probability (the engine draws 32). */
+const MANY_SAMPLES = 512;
 /** First answers smaller than this (px) count as small structures for the zoom probe. */
 const SMALL_AREA_PX = [20, 40, 100];
 
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
   let lostOver = 0;
   let lostUnder = 0;
   const small = SMALL_AREA_PX.map(() => ({ slices: 0, native: 0, zoomed: 0 }));
+  const estimates = { meanLogits: 0, componentMeans: 0, manySamples: 0, smoothed: 0 };
   for (const slice of slices) {
     const n = slice.size;
     const kase = spaCase(slice, sliceRandom(slice.id, 1));
@@ -66,6 +71,12 @@ async function main(): Promise<void> {
     mbrVote += dice(cuts[MBR_THRESHOLDS.indexOf(0.5)], kase.targetHW);
     mbrChosen += dice(cuts[best], kase.targetHW);
     cutKnowingTarget += Math.max(...cuts.map(m => dice(m, kase.targetHW)));
+    const cutAtHalf = (probHW: Float32Array) => dice(finish(Uint8Array.from(probHW, p => (p >= 0.5 ? 1 : 0))), kase.targetHW);
+    const out = lastOutput!;
+    estimates.meanLogits += cutAtHalf(out.meanLogitsHW.map(l => 1 / (1 + Math.exp(-l))));
+    estimates.componentMeans += cutAtHalf(componentMeansProb(out, rank, components));
+    estimates.manySamples += cutAtHalf(summariseSamples(drawSamples(out, uniformProfile(model.contract.name, components).piM, MANY_SAMPLES, rank, new SeededRandom(2))).meanProbHW);
+    estimates.smoothed += cutAtHalf(binomial3x3(round.meanProbHW, n));
     // Dice's loss is (fp + fn) / (2 tp + fp + fn): its over- and under-segmentation parts.
     let tp = 0;
     let fp = 0;
@@ -106,11 +117,41 @@ async function main(): Promise<void> {
   console.log(`round 1 of the "spa" protocol, ${count} slices, model ${model.contract.name} ${model.contract.version}`);
   console.log(`mean Dice with the mean probability cut at ${THRESHOLDS.join(' / ')}: ${diceAt.map(d => (d / count).toFixed(4)).join(' / ')} (0.5 is the majority vote)`);
   console.log(`on ${MBR_SAMPLES} samples of its own: mean Dice ${(mbrVote / count).toFixed(4)} with the majority vote, ${(mbrChosen / count).toFixed(4)} with the threshold of highest expected Dice per slice, ${(cutKnowingTarget / count).toFixed(4)} with the best threshold per slice knowing the target`);
+  console.log(
+    `other estimates from the same pass, cut at 0.5: mean logits alone ${(estimates.meanLogits / count).toFixed(4)}, mean probability of the ${components} component means ${(estimates.componentMeans / count).toFixed(4)}, ` +
+      `of ${MANY_SAMPLES} samples ${(estimates.manySamples / count).toFixed(4)}, of the 32 samples smoothed 3 x 3 (1 2 1) ${(estimates.smoothed / count).toFixed(4)}`
+  );
   console.log(`Dice lost to over-segmentation ${(lostOver / count).toFixed(4)}, to under-segmentation ${(lostUnder / count).toFixed(4)}`);
   for (const [i, limit] of SMALL_AREA_PX.entries()) {
     const s = small[i];
     console.log(`first answer under ${limit} px: ${s.slices} slices, Dice ${(s.native / s.slices).toFixed(4)} as is, ${(s.zoomed / s.slices).toFixed(4)} on the centre zoomed 2x`);
   }
+}
+
+/** The mean, over the mixture's components, of the probability each component's mean code decodes to. */
+function componentMeansProb(out: ModelOutput, rank: number, components: number): Float32Array {
+  const pixels = out.meanLogitsHW.length;
+  const probHW = new Float32Array(pixels);
+  for (let m = 0; m < components; m++) {
+    for (let p = 0; p < pixels; p++) {
+      let logit = out.meanLogitsHW[p];
+      for (let r = 0; r < rank; r++) logit += out.factorRHW[r * pixels + p] * out.mixMeansMR[m * rank + r];
+      probHW[p] += 1 / (1 + Math.exp(-logit)) / components;
+    }
+  }
+  return probHW;
+}
+
+/** An n x n map smoothed with the separable kernel (1 2 1) / 4, renormalised at the edges. */
+function binomial3x3(mapHW: Float32Array, n: number): Float32Array {
+  const pass = (src: Float32Array, step: number, along: (p: number) => number): Float32Array =>
+    src.map((v, p) => {
+      const i = along(p);
+      const before = i > 0 ? src[p - step] : null;
+      const after = i < n - 1 ? src[p + step] : null;
+      return (2 * v + (before ?? 0) + (after ?? 0)) / (2 + (before === null ? 0 : 1) + (after === null ? 0 : 1));
+    });
+  return pass(pass(mapHW, 1, p => p % n), n, p => Math.floor(p / n));
 }
 
 main().catch(err => {
