@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     },
   };
   const { rank, components } = model.contract;
+  const uniformPiM = uniformProfile(model.contract.name, components).piM;
   const diceAt = THRESHOLDS.map(() => 0);
   let mbrVote = 0;
   let mbrChosen = 0;
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
     });
     // Minimum Bayes risk: of the masks cut at MBR_THRESHOLDS, the one with the highest mean
     // Dice against the samples (each finished like a mask) stands for the recommendation.
-    const samples = drawSamples(lastOutput!, uniformProfile(model.contract.name, components).piM, MBR_SAMPLES, rank, new SeededRandom(1));
+    const out = lastOutput!;
+    const samples = drawSamples(out, uniformPiM, MBR_SAMPLES, rank, new SeededRandom(1));
     const pixels = n * n;
     const sampleMasks = Array.from({ length: MBR_SAMPLES }, (_, i) => finish(Uint8Array.from(samples.probsNHW.subarray(i * pixels, (i + 1) * pixels), p => (p >= 0.5 ? 1 : 0))));
     const { meanProbHW } = summariseSamples(samples);
@@ -72,10 +74,9 @@ async function main(): Promise<void> {
     mbrChosen += dice(cuts[best], kase.targetHW);
     cutKnowingTarget += Math.max(...cuts.map(m => dice(m, kase.targetHW)));
     const cutAtHalf = (probHW: Float32Array) => dice(finish(Uint8Array.from(probHW, p => (p >= 0.5 ? 1 : 0))), kase.targetHW);
-    const out = lastOutput!;
     estimates.meanLogits += cutAtHalf(out.meanLogitsHW.map(l => 1 / (1 + Math.exp(-l))));
     estimates.componentMeans += cutAtHalf(componentMeansProb(out, rank, components));
-    estimates.manySamples += cutAtHalf(summariseSamples(drawSamples(out, uniformProfile(model.contract.name, components).piM, MANY_SAMPLES, rank, new SeededRandom(2))).meanProbHW);
+    estimates.manySamples += cutAtHalf(summariseSamples(drawSamples(out, uniformPiM, MANY_SAMPLES, rank, new SeededRandom(2))).meanProbHW);
     estimates.smoothed += cutAtHalf(binomial3x3(round.meanProbHW, n));
     // Dice's loss is (fp + fn) / (2 tp + fp + fn): its over- and under-segmentation parts.
     let tp = 0;
@@ -144,14 +145,25 @@ function componentMeansProb(out: ModelOutput, rank: number, components: number):
 
 /** An n x n map smoothed with the separable kernel (1 2 1) / 4, renormalised at the edges. */
 function binomial3x3(mapHW: Float32Array, n: number): Float32Array {
-  const pass = (src: Float32Array, step: number, along: (p: number) => number): Float32Array =>
-    src.map((v, p) => {
-      const i = along(p);
-      const before = i > 0 ? src[p - step] : null;
-      const after = i < n - 1 ? src[p + step] : null;
-      return (2 * v + (before ?? 0) + (after ?? 0)) / (2 + (before === null ? 0 : 1) + (after === null ? 0 : 1));
-    });
-  return pass(pass(mapHW, 1, p => p % n), n, p => Math.floor(p / n));
+  const smoothAlong = (src: Float32Array, dRow: number, dCol: number): Float32Array => {
+    const out = new Float32Array(n * n);
+    for (let row = 0; row < n; row++) {
+      for (let col = 0; col < n; col++) {
+        let sum = 2 * src[row * n + col];
+        let weight = 2;
+        for (const side of [-1, 1]) {
+          const r = row + side * dRow;
+          const c = col + side * dCol;
+          if (r < 0 || r >= n || c < 0 || c >= n) continue;
+          sum += src[r * n + c];
+          weight += 1;
+        }
+        out[row * n + col] = sum / weight;
+      }
+    }
+    return out;
+  };
+  return smoothAlong(smoothAlong(mapHW, 0, 1), 1, 0);
 }
 
 main().catch(err => {

@@ -8,7 +8,7 @@ export const MODELS_DIR = resolve(__dirname, '..', '..', 'models');
 export const DEFAULT_MODEL = 'spa-lidc';
 
 /** The model's JSON contract, parsed but not yet validated (`parseContract` does that); errors name the file. */
-export function readContractJson(name = DEFAULT_MODEL, dir = MODELS_DIR): { contractJson: unknown; contractFile: string } {
+function readContractJson(name = DEFAULT_MODEL, dir = MODELS_DIR): { contractJson: unknown; contractFile: string } {
   const contractFile = join(dir, `${name}.json`);
   let text: string;
   try {
